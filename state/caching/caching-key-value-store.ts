@@ -1,0 +1,217 @@
+// The record cache of a key-value store: absorbs repeated writes to a key until commit (or eviction), so the
+// changelog and the engine see one write per key per commit, and downstream sees one update per key.
+
+import type { Headers, KeyValue } from '../../common/record.ts';
+import type { Serializer } from '../../common/serdes.ts';
+import type { KeyValueBytesStore } from '../api/key-value-store.ts';
+import type { ChangelogRecord, StateStoreContext } from '../api/state-store.ts';
+import { inBounds, type ScanBounds } from '../api/sorted-scan.ts';
+import { WrappedKeyValueBytesStore } from '../api/wrapped-store.ts';
+
+/** Called for every dirty entry written through at flush or eviction: the new and previous (written) value. */
+export type CacheFlushListener = (
+  key: Buffer,
+  newValue: Buffer | null,
+  oldValue: Buffer | null,
+  timestamp: number,
+  headers: Headers,
+) => void;
+
+interface CacheEntry {
+  readonly key: Buffer;
+  value: Buffer | null; // null: absent (clean) or a delete (dirty)
+  dirty: boolean;
+  /** The value the layer below holds, when known: it is the old value the flush listener reports. */
+  below: Buffer | null | undefined;
+  timestamp: number;
+  headers: Headers;
+  bytes: number;
+}
+
+const ENTRY_OVERHEAD_BYTES = 64;
+
+export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
+  /** Insertion order is write order: the oldest write is evicted first. */
+  readonly #cache = new Map<string, CacheEntry>();
+  #listener: CacheFlushListener | null = null;
+  #sendOldValues = false;
+  #context!: StateStoreContext;
+  #maxBytes = 10 * 1024 * 1024;
+  #bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  override init(context: StateStoreContext): void {
+    this.#context = context;
+    this.#maxBytes = context.cacheMaxBytes;
+    super.init(context);
+  }
+
+  setFlushListener(listener: CacheFlushListener, sendOldValues: boolean): void {
+    this.#listener = listener;
+    this.#sendOldValues = sendOldValues;
+  }
+
+  override get(key: Buffer): Buffer | undefined {
+    const id = key.toString('latin1');
+    const entry = this.#cache.get(id);
+    if (entry !== undefined) {
+      this.hits++;
+      return entry.value ?? undefined;
+    }
+    this.misses++;
+    const value = this.inner.get(key);
+    // Absent keys are cached too: aggregations read before they write, and the flush then knows the old value.
+    if (this.#maxBytes > 0) {
+      this.#insert(id, key, value ?? null, false, 0, {}, value ?? null);
+      this.#evictIfFull();
+    }
+    return value;
+  }
+
+  override put(key: Buffer, value: Buffer | null): void {
+    const id = key.toString('latin1');
+    const timestamp = this.#context.recordTimestamp();
+    const headers = this.#context.recordHeaders();
+    const existing = this.#cache.get(id);
+    let below: Buffer | null | undefined;
+    if (existing !== undefined) {
+      below = existing.below;
+      this.#cache.delete(id);
+      this.#bytes -= existing.bytes;
+    }
+    this.#insert(id, key, value, true, timestamp, headers, below);
+    this.#evictIfFull();
+  }
+
+  override putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
+    const existing = this.get(key);
+    if (existing === undefined) this.put(key, value);
+    return existing;
+  }
+
+  override putAll(entries: ReadonlyArray<KeyValue<Buffer, Buffer | null>>): void {
+    for (const entry of entries) this.put(entry.key, entry.value);
+  }
+
+  override delete(key: Buffer): Buffer | undefined {
+    const old = this.get(key);
+    this.put(key, null);
+    return old;
+  }
+
+  override range(from: Buffer | null, to: Buffer | null): KeyValue<Buffer, Buffer>[] {
+    return this.#merge(this.inner.range(from, to), { from, to, reverse: false });
+  }
+  override reverseRange(from: Buffer | null, to: Buffer | null): KeyValue<Buffer, Buffer>[] {
+    return this.#merge(this.inner.reverseRange(from, to), { from, to, reverse: true });
+  }
+  override all(): KeyValue<Buffer, Buffer>[] {
+    return this.#merge(this.inner.all(), { from: null, to: null, reverse: false });
+  }
+  override reverseAll(): KeyValue<Buffer, Buffer>[] {
+    return this.#merge(this.inner.reverseAll(), { from: null, to: null, reverse: true });
+  }
+  override prefixScan<P>(prefix: P, prefixSerializer: Serializer<P>): KeyValue<Buffer, Buffer>[] {
+    const bytes = prefixSerializer.serialize(prefix);
+    if (bytes === null) return [];
+    return this.#merge(this.inner.prefixScan(prefix, prefixSerializer), {
+      from: null,
+      to: null,
+      reverse: false,
+      prefix: bytes,
+    });
+  }
+
+  override approximateNumEntries(): number {
+    let dirtyNew = 0;
+    for (const entry of this.#cache.values()) if (entry.dirty && entry.value !== null) dirtyNew++;
+    return this.inner.approximateNumEntries() + dirtyNew;
+  }
+
+  /** Writes every dirty entry through, oldest first, telling the listener; then flushes the layers below. */
+  override flush(): void {
+    for (const entry of this.#cache.values()) {
+      if (entry.dirty) this.#writeThrough(entry);
+    }
+    this.inner.flush();
+  }
+
+  override restoreBatch(records: ReadonlyArray<ChangelogRecord>): void {
+    for (const record of records) {
+      const id = record.key.toString('latin1');
+      const entry = this.#cache.get(id);
+      if (entry !== undefined) {
+        this.#cache.delete(id);
+        this.#bytes -= entry.bytes;
+      }
+    }
+    this.inner.restoreBatch(records);
+  }
+
+  override close(): void {
+    this.flush();
+    this.#cache.clear();
+    this.#bytes = 0;
+    super.close();
+  }
+
+  get cachedBytes(): number {
+    return this.#bytes;
+  }
+
+  #insert(
+    id: string,
+    key: Buffer,
+    value: Buffer | null,
+    dirty: boolean,
+    timestamp: number,
+    headers: Headers,
+    below: Buffer | null | undefined,
+  ): void {
+    const bytes = key.length + (value?.length ?? 0) + ENTRY_OVERHEAD_BYTES;
+    this.#cache.set(id, { key, value, dirty, below, timestamp, headers, bytes });
+    this.#bytes += bytes;
+  }
+
+  #evictIfFull(): void {
+    if (this.#bytes <= this.#maxBytes) return;
+    for (const [id, entry] of this.#cache) {
+      if (this.#bytes <= this.#maxBytes) break;
+      if (entry.dirty) this.#writeThrough(entry);
+      this.#cache.delete(id);
+      this.#bytes -= entry.bytes;
+    }
+  }
+
+  #writeThrough(entry: CacheEntry): void {
+    let oldValue: Buffer | null = null;
+    if (this.#listener !== null && this.#sendOldValues) {
+      oldValue = entry.below !== undefined ? entry.below : (this.inner.get(entry.key) ?? null);
+    }
+    this.#context.withRecordContext(entry.timestamp, entry.headers, () => this.inner.put(entry.key, entry.value));
+    entry.dirty = false;
+    entry.below = entry.value;
+    this.#listener?.(entry.key, entry.value, oldValue, entry.timestamp, entry.headers);
+  }
+
+  #merge(fromStore: KeyValue<Buffer, Buffer>[], bounds: ScanBounds): KeyValue<Buffer, Buffer>[] {
+    let overlay = false;
+    for (const [id, entry] of this.#cache) {
+      if (entry.dirty && inBounds(id, bounds)) {
+        overlay = true;
+        break;
+      }
+    }
+    if (!overlay) return fromStore;
+    const merged = new Map<string, KeyValue<Buffer, Buffer> | null>();
+    for (const kv of fromStore) merged.set(kv.key.toString('latin1'), kv);
+    for (const [id, entry] of this.#cache) {
+      if (!entry.dirty || !inBounds(id, bounds)) continue;
+      merged.set(id, entry.value === null ? null : { key: entry.key, value: entry.value });
+    }
+    const ids = [...merged.keys()].filter((id) => merged.get(id) !== null).sort();
+    if (bounds.reverse) ids.reverse();
+    return ids.map((id) => merged.get(id)!);
+  }
+}

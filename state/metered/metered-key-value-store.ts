@@ -1,0 +1,157 @@
+// The typed top of a key-value store: serdes in and out, operation counts (and latencies at debug level).
+
+import { StateStoreError } from '../../common/errors.ts';
+import type { Sensor, StreamsMetrics } from '../../common/metrics.ts';
+import type { KeyValue } from '../../common/record.ts';
+import type { Serde, Serializer } from '../../common/serdes.ts';
+import type { KeyValueBytesStore, KeyValueStore } from '../api/key-value-store.ts';
+import type { ChangelogRecord, StateStoreContext } from '../api/state-store.ts';
+import { CachingKeyValueStore } from '../caching/caching-key-value-store.ts';
+import type { Headers } from '../../common/record.ts';
+
+export type TypedFlushListener<K, V> = (key: K, newValue: V | null, oldValue: V | null, timestamp: number, headers: Headers) => void;
+
+export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
+  readonly inner: KeyValueBytesStore;
+  keySerde: Serde<K>;
+  valueSerde: Serde<V>;
+  readonly #metricsScope: string;
+  readonly #resolveSerdes: ((context: StateStoreContext) => void) | undefined;
+  #puts: Sensor | null = null;
+  #gets: Sensor | null = null;
+  #timed = false;
+  #open = false;
+
+  /** Serdes left undefined are taken from the context's defaults at init. */
+  constructor(
+    inner: KeyValueBytesStore,
+    keySerde: Serde<K> | undefined,
+    valueSerde: Serde<V> | undefined,
+    metricsScope: string,
+    wrapValueSerde: (serde: Serde<any>) => Serde<V> = (serde) => serde,
+  ) {
+    this.inner = inner;
+    this.keySerde = keySerde as Serde<K>;
+    this.valueSerde = (valueSerde ?? null) as Serde<V>;
+    this.#metricsScope = metricsScope;
+    this.#resolveSerdes = (context) => {
+      this.keySerde ??= context.defaultKeySerde as Serde<K>;
+      this.valueSerde ??= wrapValueSerde(context.defaultValueSerde);
+    };
+  }
+
+  get name(): string {
+    return this.inner.name;
+  }
+  get persistent(): boolean {
+    return this.inner.persistent;
+  }
+
+  init(context: StateStoreContext & { metrics?: StreamsMetrics }): void {
+    this.#resolveSerdes?.(context);
+    if (context.metrics !== undefined) {
+      const tags = { task_id: context.taskId, store: this.name, store_type: this.#metricsScope };
+      this.#puts = context.metrics.sensor('store_put', tags);
+      this.#gets = context.metrics.sensor('store_get', tags);
+      this.#timed = context.metrics.level === 'debug';
+    }
+    this.inner.init(context);
+    this.#open = true;
+  }
+
+  /** Wires the record cache's flushes to typed callbacks; false when the store has no cache. */
+  setFlushListener(listener: TypedFlushListener<K, V>, sendOldValues: boolean): boolean {
+    let layer: KeyValueBytesStore = this.inner;
+    while (!(layer instanceof CachingKeyValueStore)) {
+      const next = (layer as { inner?: KeyValueBytesStore }).inner;
+      if (next === undefined) return false;
+      layer = next;
+    }
+    layer.setFlushListener((key, newValue, oldValue, timestamp, headers) => {
+      listener(
+        this.keySerde.deserialize(key, this.name) as K,
+        this.valueSerde.deserialize(newValue, this.name),
+        this.valueSerde.deserialize(oldValue, this.name),
+        timestamp,
+        headers,
+      );
+    }, sendOldValues);
+    return true;
+  }
+
+  get(key: K): V | undefined {
+    const start = this.#timed ? performance.now() : 0;
+    const bytes = this.inner.get(this.#key(key));
+    this.#gets?.record(this.#timed ? performance.now() - start : 0);
+    return bytes === undefined ? undefined : (this.valueSerde.deserialize(bytes, this.name) ?? undefined);
+  }
+
+  put(key: K, value: V | null): void {
+    const start = this.#timed ? performance.now() : 0;
+    this.inner.put(this.#key(key), this.valueSerde.serialize(value, this.name));
+    this.#puts?.record(this.#timed ? performance.now() - start : 0);
+  }
+
+  putIfAbsent(key: K, value: V): V | undefined {
+    const bytes = this.valueSerde.serialize(value, this.name);
+    if (bytes === null) throw new StateStoreError(`putIfAbsent on ${this.name}: value serialized to null`);
+    const existing = this.inner.putIfAbsent(this.#key(key), bytes);
+    return existing === undefined ? undefined : (this.valueSerde.deserialize(existing, this.name) ?? undefined);
+  }
+
+  putAll(entries: ReadonlyArray<KeyValue<K, V | null>>): void {
+    for (const entry of entries) this.put(entry.key, entry.value);
+  }
+
+  delete(key: K): V | undefined {
+    const old = this.inner.delete(this.#key(key));
+    return old === undefined ? undefined : (this.valueSerde.deserialize(old, this.name) ?? undefined);
+  }
+
+  range(from: K | null, to: K | null): KeyValue<K, V>[] {
+    return this.#typed(this.inner.range(this.#bound(from), this.#bound(to)));
+  }
+  reverseRange(from: K | null, to: K | null): KeyValue<K, V>[] {
+    return this.#typed(this.inner.reverseRange(this.#bound(from), this.#bound(to)));
+  }
+  all(): KeyValue<K, V>[] {
+    return this.#typed(this.inner.all());
+  }
+  reverseAll(): KeyValue<K, V>[] {
+    return this.#typed(this.inner.reverseAll());
+  }
+  prefixScan<P>(prefix: P, prefixSerializer: Serializer<P>): KeyValue<K, V>[] {
+    return this.#typed(this.inner.prefixScan(prefix, prefixSerializer));
+  }
+  approximateNumEntries(): number {
+    return this.inner.approximateNumEntries();
+  }
+  flush(): void {
+    this.inner.flush();
+  }
+  close(): void {
+    this.inner.close();
+    this.#open = false;
+  }
+  isOpen(): boolean {
+    return this.#open;
+  }
+  restoreBatch(records: ReadonlyArray<ChangelogRecord>): void {
+    this.inner.restoreBatch(records);
+  }
+
+  #key(key: K): Buffer {
+    const bytes = this.keySerde.serialize(key, this.name);
+    if (bytes === null) throw new StateStoreError(`store ${this.name}: a null key cannot be stored`);
+    return bytes;
+  }
+  #bound(key: K | null): Buffer | null {
+    return key === null ? null : this.#key(key);
+  }
+  #typed(entries: KeyValue<Buffer, Buffer>[]): KeyValue<K, V>[] {
+    return entries.map((kv) => ({
+      key: this.keySerde.deserialize(kv.key, this.name) as K,
+      value: this.valueSerde.deserialize(kv.value, this.name) as V,
+    }));
+  }
+}

@@ -1,0 +1,101 @@
+// Stores: factory of engines (suppliers) and of builders that compose the layers
+// metered → caching → change-logging → engine.
+
+import type { Serde } from '../common/serdes.ts';
+import type { KeyValueBytesStore, KeyValueBytesStoreSupplier, KeyValueStore } from './api/key-value-store.ts';
+import type { StoreBuilder } from './api/store-builder.ts';
+import { timestampedSerde, type ValueAndTimestamp } from './api/value-and-timestamp.ts';
+import { CachingKeyValueStore } from './caching/caching-key-value-store.ts';
+import { ChangeLoggingKeyValueStore } from './changelog/change-logging-key-value-store.ts';
+import { inMemoryKeyValueStoreSupplier } from './memory/in-memory-key-value-store.ts';
+import { MeteredKeyValueStore } from './metered/metered-key-value-store.ts';
+import { rocksDbKeyValueStoreSupplier } from './rocksdb/rocksdb-key-value-store.ts';
+
+export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueStore<K, V>> {
+  readonly supplier: KeyValueBytesStoreSupplier;
+  readonly keySerde: Serde<K> | undefined;
+  /** For timestamped builders: the plain value serde (the store wraps it). */
+  readonly valueSerde: Serde<any> | undefined;
+  readonly #timestamped: boolean;
+  #caching = false;
+  #logging = true;
+  #logConfig: Readonly<Record<string, string>> = {};
+
+  constructor(
+    supplier: KeyValueBytesStoreSupplier,
+    keySerde: Serde<K> | undefined,
+    valueSerde: Serde<any> | undefined,
+    timestamped = false,
+  ) {
+    this.supplier = supplier;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+    this.#timestamped = timestamped;
+  }
+
+  get name(): string {
+    return this.supplier.name;
+  }
+  get loggingEnabled(): boolean {
+    return this.#logging;
+  }
+  get logConfig(): Readonly<Record<string, string>> {
+    return this.#logConfig;
+  }
+  get cachingEnabled(): boolean {
+    return this.#caching;
+  }
+  get persistent(): boolean {
+    return this.supplier.persistent;
+  }
+  get timestamped(): boolean {
+    return this.#timestamped;
+  }
+
+  withCachingEnabled(): this {
+    this.#caching = true;
+    return this;
+  }
+  withCachingDisabled(): this {
+    this.#caching = false;
+    return this;
+  }
+  withLoggingEnabled(config: Readonly<Record<string, string>> = {}): this {
+    this.#logging = true;
+    this.#logConfig = config;
+    return this;
+  }
+  withLoggingDisabled(): this {
+    this.#logging = false;
+    return this;
+  }
+
+  build(): MeteredKeyValueStore<K, V> {
+    let store: KeyValueBytesStore = this.supplier.get();
+    if (this.#logging) store = new ChangeLoggingKeyValueStore(store, this.#timestamped);
+    if (this.#caching) store = new CachingKeyValueStore(store);
+    const wrap = (serde: Serde<any>): Serde<V> => (this.#timestamped ? (timestampedSerde(serde) as Serde<V>) : serde);
+    return new MeteredKeyValueStore<K, V>(
+      store,
+      this.keySerde,
+      this.valueSerde === undefined ? undefined : wrap(this.valueSerde),
+      this.supplier.metricsScope,
+      wrap,
+    );
+  }
+}
+
+export type TimestampedKeyValueStore<K, V> = KeyValueStore<K, ValueAndTimestamp<V>>;
+
+export const Stores = {
+  inMemoryKeyValueStore: (name: string): KeyValueBytesStoreSupplier => inMemoryKeyValueStoreSupplier(name),
+  persistentKeyValueStore: (name: string): KeyValueBytesStoreSupplier => rocksDbKeyValueStoreSupplier(name),
+  keyValueStoreBuilder: <K, V>(supplier: KeyValueBytesStoreSupplier, keySerde: Serde<K>, valueSerde: Serde<V>) =>
+    new KeyValueStoreBuilder(supplier, keySerde, valueSerde),
+  /** Serdes may be undefined: the config's defaults are used (the value serde is wrapped with a timestamp). */
+  timestampedKeyValueStoreBuilder: <K, V>(
+    supplier: KeyValueBytesStoreSupplier,
+    keySerde: Serde<K> | undefined,
+    valueSerde: Serde<V> | undefined,
+  ): KeyValueStoreBuilder<K, ValueAndTimestamp<V>> => new KeyValueStoreBuilder(supplier, keySerde, valueSerde, true),
+} as const;

@@ -1,0 +1,75 @@
+// KTable: a changelog stream viewed as a table. Updates travel as changes (new and old value), so
+// filters retract rows that stop matching and grouped aggregates can subtract what a row contributed.
+
+import type { Serde } from '../common/serdes.ts';
+import { changeSerde } from '../operators/api/change-serde.ts';
+import { tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor } from '../operators/table-stateless.ts';
+import { tableRepartitionMapProcessor } from '../operators/table-aggregate.ts';
+import { KGroupedTable } from './grouped-table.ts';
+import { KStream } from './kstream.ts';
+import type { Grouped, Named } from './options.ts';
+import type { StreamsBuilder } from './streams-builder.ts';
+
+export class KTable<K, V> {
+  readonly builder: StreamsBuilder;
+  readonly nodeName: string;
+  /** The store holding this table, when it is materialized. */
+  readonly storeName: string | null;
+  readonly keySerde: Serde<K> | undefined;
+  readonly valueSerde: Serde<V> | undefined;
+
+  constructor(
+    builder: StreamsBuilder,
+    nodeName: string,
+    storeName: string | null,
+    keySerde: Serde<K> | undefined,
+    valueSerde: Serde<V> | undefined,
+  ) {
+    this.builder = builder;
+    this.nodeName = nodeName;
+    this.storeName = storeName;
+    this.keySerde = keySerde;
+    this.valueSerde = valueSerde;
+  }
+
+  queryableStoreName(): string | null {
+    return this.storeName;
+  }
+
+  filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
+    const name = named?.name ?? this.builder.newProcessorName('KTABLE-FILTER-');
+    this.builder.topology.addProcessor(name, tableFilterProcessor(predicate, false), this.nodeName);
+    return new KTable(this.builder, name, null, this.keySerde, this.valueSerde);
+  }
+
+  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
+    const name = named?.name ?? this.builder.newProcessorName('KTABLE-FILTER-');
+    this.builder.topology.addProcessor(name, tableFilterProcessor(predicate, true), this.nodeName);
+    return new KTable(this.builder, name, null, this.keySerde, this.valueSerde);
+  }
+
+  mapValues<VR>(mapper: (value: V, key: K) => VR, named?: Named): KTable<K, VR> {
+    const name = named?.name ?? this.builder.newProcessorName('KTABLE-MAPVALUES-');
+    this.builder.topology.addProcessor(name, tableMapValuesProcessor(mapper), this.nodeName);
+    return new KTable<K, VR>(this.builder, name, null, this.keySerde, undefined);
+  }
+
+  /** The table's updates as a stream; a deleted row arrives as a record with a null value. */
+  toStream(named?: Named): KStream<K, V | null> {
+    const name = named?.name ?? this.builder.newProcessorName('KTABLE-TOSTREAM-');
+    this.builder.topology.addProcessor(name, tableToStreamProcessor(), this.nodeName);
+    return new KStream<K, V | null>(this.builder, name, this.keySerde, this.valueSerde, false);
+  }
+
+  /** Re-keys every row (through a repartition topic) for an aggregate with adder and subtractor. */
+  groupBy<KR, VR>(selector: (key: K, value: V) => { key: KR; value: VR }, grouped: Grouped<KR, VR> = {}): KGroupedTable<KR, VR> {
+    const name = this.builder.newProcessorName('KTABLE-SELECT-');
+    const keySerde = grouped.keySerde;
+    const keySerializer = keySerde ?? { serialize: (k: KR | null) => (k === null ? null : Buffer.from(JSON.stringify(k))) };
+    this.builder.topology.addProcessor(name, tableRepartitionMapProcessor(selector, keySerializer), this.nodeName);
+    const valueSerde = grouped.valueSerde;
+    return new KGroupedTable<KR, VR>(this.builder, name, grouped, valueSerde === undefined
+      ? (defaults) => changeSerde(defaults.value)
+      : changeSerde(valueSerde));
+  }
+}

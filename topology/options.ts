@@ -1,0 +1,95 @@
+// The small option objects of the DSL, with Kafka Streams' names: Consumed, Produced, Grouped, Materialized,
+// Named, Repartitioned, Branched. Each is a plain value; the DSL reads it when it adds nodes.
+
+import type { Serde } from '../common/serdes.ts';
+import type { KeyValueBytesStoreSupplier } from '../state/api/key-value-store.ts';
+import type { StreamPartitioner, TimestampExtractor } from './topology.ts';
+
+export interface Named {
+  readonly name?: string;
+}
+export const Named = {
+  as: (name: string): Named => ({ name }),
+};
+
+export interface Consumed<K, V> {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  readonly timestampExtractor?: TimestampExtractor<K, V>;
+  readonly name?: string;
+}
+export const Consumed = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Consumed<K, V> => ({ keySerde, valueSerde }),
+};
+
+export interface Produced<K, V> {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  readonly partitioner?: StreamPartitioner<K, V>;
+  readonly name?: string;
+}
+export const Produced = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Produced<K, V> => ({ keySerde, valueSerde }),
+};
+
+export interface Grouped<K, V> {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  /** Names the repartition topic and its nodes. */
+  readonly name?: string;
+}
+export const Grouped = {
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Grouped<K, V> => ({ keySerde, valueSerde }),
+  as: <K, V>(name: string): Grouped<K, V> => ({ name }),
+};
+
+export interface Repartitioned<K, V> {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  readonly numberOfPartitions?: number;
+  readonly partitioner?: StreamPartitioner<K, V>;
+  readonly name?: string;
+}
+
+export type StoreType = 'in-memory' | 'rocksdb';
+
+export interface Materialized<K, V> {
+  /** Store name; generated when absent (and then the store is not meant to be queried). */
+  readonly storeName?: string;
+  readonly supplier?: KeyValueBytesStoreSupplier;
+  readonly storeType?: StoreType;
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  /** Default true, as in Kafka Streams. */
+  readonly cachingEnabled?: boolean;
+  /** Default true; topic configs of the changelog in logConfig. */
+  readonly loggingEnabled?: boolean;
+  readonly logConfig?: Readonly<Record<string, string>>;
+}
+export const Materialized = {
+  as: <K, V>(storeNameOrSupplier: string | KeyValueBytesStoreSupplier): Materialized<K, V> =>
+    typeof storeNameOrSupplier === 'string'
+      ? { storeName: storeNameOrSupplier }
+      : { storeName: storeNameOrSupplier.name, supplier: storeNameOrSupplier },
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Materialized<K, V> => ({ keySerde, valueSerde }),
+};
+
+export interface Branched<K, V> {
+  readonly name?: string;
+  /** Receives the branch's stream; its result (if any) is what the split's result map holds. */
+  readonly chain?: (stream: import('./kstream.ts').KStream<K, V>) => import('./kstream.ts').KStream<any, any> | undefined;
+}
+export const Branched = {
+  as: <K, V>(name: string): Branched<K, V> => ({ name }),
+  withConsumer: <K, V>(chain: (stream: import('./kstream.ts').KStream<K, V>) => void, name?: string): Branched<K, V> => ({
+    name,
+    chain: (s) => {
+      chain(s);
+      return undefined;
+    },
+  }),
+  withFunction: <K, V>(
+    chain: (stream: import('./kstream.ts').KStream<K, V>) => import('./kstream.ts').KStream<any, any>,
+    name?: string,
+  ): Branched<K, V> => ({ name, chain }),
+};
