@@ -66,12 +66,51 @@ export interface Materialized<K, V> {
   readonly loggingEnabled?: boolean;
   readonly logConfig?: Readonly<Record<string, string>>;
 }
+/** Fluent form: `Materialized.as('counts').withCachingDisabled()`; a plain object literal works as well. */
+export class MaterializedAs<K, V> implements Materialized<K, V> {
+  readonly storeName?: string;
+  readonly supplier?: KeyValueBytesStoreSupplier;
+  readonly storeType?: StoreType;
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  readonly cachingEnabled?: boolean;
+  readonly loggingEnabled?: boolean;
+  readonly logConfig?: Readonly<Record<string, string>>;
+
+  constructor(fields: Materialized<K, V>) {
+    Object.assign(this, fields);
+  }
+  withKeySerde(keySerde: Serde<K>): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, keySerde });
+  }
+  withValueSerde(valueSerde: Serde<V>): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, valueSerde });
+  }
+  withStoreType(storeType: StoreType): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, storeType });
+  }
+  withCachingEnabled(): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, cachingEnabled: true });
+  }
+  withCachingDisabled(): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, cachingEnabled: false });
+  }
+  withLoggingEnabled(logConfig: Readonly<Record<string, string>> = {}): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, loggingEnabled: true, logConfig });
+  }
+  withLoggingDisabled(): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, loggingEnabled: false });
+  }
+}
+
 export const Materialized = {
-  as: <K, V>(storeNameOrSupplier: string | KeyValueBytesStoreSupplier): Materialized<K, V> =>
-    typeof storeNameOrSupplier === 'string'
-      ? { storeName: storeNameOrSupplier }
-      : { storeName: storeNameOrSupplier.name, supplier: storeNameOrSupplier },
-  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): Materialized<K, V> => ({ keySerde, valueSerde }),
+  as: <K, V>(storeNameOrSupplier: string | KeyValueBytesStoreSupplier): MaterializedAs<K, V> =>
+    new MaterializedAs(
+      typeof storeNameOrSupplier === 'string'
+        ? { storeName: storeNameOrSupplier }
+        : { storeName: storeNameOrSupplier.name, supplier: storeNameOrSupplier },
+    ),
+  with: <K, V>(keySerde: Serde<K>, valueSerde: Serde<V>): MaterializedAs<K, V> => new MaterializedAs({ keySerde, valueSerde }),
 };
 
 export interface Branched<K, V> {
