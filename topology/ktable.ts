@@ -55,10 +55,10 @@ export class KTable<K, V> {
   }
 
   /** The table's updates as a stream; a deleted row arrives as a record with a null value. */
-  toStream(named?: Named): KStream<K, V | null> {
+  toStream(named?: Named): KStream<K, V> {
     const name = named?.name ?? this.builder.newProcessorName('KTABLE-TOSTREAM-');
     this.builder.topology.addProcessor(name, tableToStreamProcessor(), this.nodeName);
-    return new KStream<K, V | null>(this.builder, name, this.keySerde, this.valueSerde, false);
+    return new KStream<K, V>(this.builder, name, this.keySerde, this.valueSerde, false);
   }
 
   /** Re-keys every row (through a repartition topic) for an aggregate with adder and subtractor. */

@@ -10,20 +10,17 @@ import type { StoreBuilder } from '../state/api/store-builder.ts';
 import { describeTopology, type TopologyDescription } from './describe.ts';
 
 /** Picks a record's event time; `partitionTime` is the highest timestamp seen so far on its partition. */
-export type TimestampExtractor<K = any, V = any> = (
-  record: { key: K; value: V; timestamp: number; topic: string },
-  partitionTime: number,
-) => number;
+export type TimestampExtractor<K = any, V = any> = {
+  extract(record: { key: K; value: V; timestamp: number; topic: string }, partitionTime: number): number;
+}['extract'];
 
 export type TopicNameExtractor<K = any, V = any> = (key: K, value: V, context: { timestamp: number }) => string;
 
 /** Chooses the partition of an outgoing record; undefined falls back to hashing the serialized key. */
-export type StreamPartitioner<K = any, V = any> = (
-  topic: string,
-  key: K,
-  value: V,
-  numPartitions: number,
-) => number | undefined;
+// Method-style declaration keeps the parameters bivariant, so a partitioner for V also fits V | null.
+export type StreamPartitioner<K = any, V = any> = {
+  partition(topic: string, key: K, value: V, numPartitions: number): number | undefined;
+}['partition'];
 
 /** A serde, or one derived from the configured defaults (e.g. a change serde around the default value serde). */
 export type SerdeSpec = Serde<any> | ((defaults: DefaultSerdes) => Serde<any>) | undefined;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type KeyValue, NO_HEADERS } from '../../../common/record.ts';
+import type { KeyValue } from '../../../common/record.ts';
 import { Serdes } from '../../../common/serdes.ts';
 import type { StateStoreContext } from '../../../state/api/state-store.ts';
 import {
@@ -18,19 +18,10 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+// The engine reads only stateDir from its context; the rest of the task context is not its business.
 function fakeContext(stateDir: string): StateStoreContext {
-  return {
-    applicationId: 'app',
-    taskId: '0_0',
-    partition: 0,
-    stateDir,
-    cacheMaxBytes: 0,
-    recordTimestamp: () => 0,
-    recordHeaders: () => NO_HEADERS,
-    withRecordContext: (_timestamp, _headers, fn) => fn(),
-    logChange: () => {},
-    changelogTopic: (store) => `app-${store}-changelog`,
-  };
+  const context: Partial<StateStoreContext> = { applicationId: 'app', taskId: '0_0', partition: 0, stateDir };
+  return context as StateStoreContext;
 }
 
 function openStore(stateDir?: string, name = 'counts'): { store: RocksDbKeyValueStore; context: StateStoreContext } {
