@@ -22,7 +22,10 @@ const BATCHED_GET_SIZE = 1_000;
 const PUT_BATCHES = 40;
 const PUT_BATCH_SIZE = 5_000;
 const SCAN_CHUNK = 1_000;
-/** Same memtable size on both sides (Kafka Streams' per-store default), so neither flushes to disk mid-run. */
+/**
+ * Same write-buffer size on both sides (Kafka Streams' per-store default, and what our engine opens with), large
+ * enough that no run flushes a memtable to disk.
+ */
 const WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -96,8 +99,11 @@ class NxtRawContender implements Contender {
   async open(dir: string): Promise<void> {
     const db = nxt.db_init(dir);
     await new Promise<void>((resolve, reject) =>
-      nxt.db_open(db, { createIfMissing: true, memtableMemoryBudget: 4 * WRITE_BUFFER_BYTES }, (error) =>
-        error ? reject(error) : resolve(),
+      // The addon only sizes write buffers when a compaction style is named, at a quarter of the budget.
+      nxt.db_open(
+        db,
+        { createIfMissing: true, compaction: 'universal', memtableMemoryBudget: 4 * WRITE_BUFFER_BYTES },
+        (error) => (error ? reject(error) : resolve()),
       ),
     );
     this.#db = db;

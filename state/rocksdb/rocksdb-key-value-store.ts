@@ -40,12 +40,15 @@ const BINDING_PATH = requireCjs.resolve('@nxtedition/rocksdb/binding.js');
 const binding = requireCjs(BINDING_PATH) as NxtRocksBinding;
 
 /**
- * Handed to the addon's open. The addon's defaults size the memtables for one big database (64 MB write buffers);
- * a streams app runs one database per store and task, so we use Kafka Streams' per-store sizing (16 MB).
+ * Handed to the addon's open. Left alone, RocksDB gives every database 64 MB write buffers, sized for one big
+ * database; a streams app runs one per store and task, so we take Kafka Streams' per-store shape instead: universal
+ * compaction and 16 MB write buffers (the addon derives them as a quarter of the memtable budget, and only sizes
+ * them at all when a compaction style is named).
  */
 const DB_OPEN_OPTIONS = {
   createIfMissing: true,
   errorIfExists: false,
+  compaction: 'universal',
   memtableMemoryBudget: 64 * 1024 * 1024,
   cacheSize: 16 * 1024 * 1024,
 } as const;
@@ -70,10 +73,8 @@ const LIFECYCLE_TIMEOUT_MS = 5 * 60_000;
 
 const LIFECYCLE_WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const binding = require(workerData.bindingPath);
 const signal = new Int32Array(workerData.signal);
 const port = workerData.port;
-const open = new Map();
 function reply(message) {
   port.postMessage(message);
   Atomics.store(signal, 0, 1);
@@ -82,32 +83,43 @@ function reply(message) {
 function fail(id, error) {
   reply({ id, error: String(error && error.message ? error.message : error) });
 }
-port.on('message', (request) => {
-  const id = request.id;
-  try {
-    if (request.op === 'open') {
-      const db = binding.db_init(request.location);
-      binding.db_open(db, request.options, (error) => {
-        if (error) return fail(id, error);
-        const handle = binding.db_get_handle(db);
-        open.set(handle, db);
-        reply({ id, handle });
-      });
-    } else if (request.op === 'close') {
-      const db = open.get(request.handle);
-      if (db === undefined) return reply({ id });
-      binding.db_close(db, (error) => {
-        open.delete(request.handle);
-        if (error) return fail(id, error);
-        reply({ id });
-      });
-    } else {
-      fail(id, 'unknown op ' + request.op);
+let binding = null;
+try {
+  binding = require(workerData.bindingPath);
+} catch (error) {
+  // Answering the hello with the error lets the thread end quietly; the opener reports it.
+  fail(0, error);
+}
+const open = new Map();
+if (binding !== null) {
+  port.on('message', (request) => {
+    const id = request.id;
+    try {
+      if (request.op === 'open') {
+        const db = binding.db_init(request.location);
+        binding.db_open(db, request.options, (error) => {
+          if (error) return fail(id, error);
+          const handle = binding.db_get_handle(db);
+          open.set(handle, db);
+          reply({ id, handle });
+        });
+      } else if (request.op === 'close') {
+        const db = open.get(request.handle);
+        if (db === undefined) return reply({ id });
+        binding.db_close(db, (error) => {
+          open.delete(request.handle);
+          if (error) return fail(id, error);
+          reply({ id });
+        });
+      } else {
+        fail(id, 'unknown op ' + request.op);
+      }
+    } catch (error) {
+      fail(id, error);
     }
-  } catch (error) {
-    fail(id, error);
-  }
-});
+  });
+  reply({ id: 0 });
+}
 `;
 
 type LifecycleRequest =
@@ -135,12 +147,22 @@ class RocksDbLifecycleThread {
     });
     // The helper must never keep the process alive; stores are closed explicitly or by the addon at exit.
     worker.unref();
+    // A helper that dies while starting could not answer later calls; waiting for its hello turns that into an error
+    // here, instead of a main thread blocked until the timeout.
+    const hello = this.#awaitReply(0, 'start');
+    if (hello.error !== undefined) {
+      throw new StateStoreError(`the rocksdb helper thread could not load the addon: ${hello.error}`);
+    }
   }
 
   /** Blocks the calling thread until the helper answers. */
   call(request: LifecycleRequest): LifecycleReply {
     const id = ++this.#nextId;
     this.#port.postMessage({ ...request, id });
+    return this.#awaitReply(id, request.op);
+  }
+
+  #awaitReply(id: number, what: string): LifecycleReply {
     const deadline = Date.now() + LIFECYCLE_TIMEOUT_MS;
     for (;;) {
       // Reset before looking, so a reply posted after the look still wakes the wait below.
@@ -155,7 +177,7 @@ class RocksDbLifecycleThread {
       const remaining = deadline - Date.now();
       if (remaining <= 0 || Atomics.wait(this.#signal, 0, 0, remaining) === 'timed-out') {
         throw new StateStoreError(
-          `rocksdb ${request.op} did not finish within ${LIFECYCLE_TIMEOUT_MS} ms; check the disk and restart the instance`,
+          `rocksdb ${what} did not finish within ${LIFECYCLE_TIMEOUT_MS} ms; check the disk and restart the instance`,
         );
       }
     }

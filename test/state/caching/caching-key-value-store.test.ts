@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { CachingKeyValueStore } from '../../../state/caching/caching-key-value-store.ts';
+import { ChangeLoggingKeyValueStore } from '../../../state/changelog/change-logging-key-value-store.ts';
+import { InMemoryKeyValueStore } from '../../../state/memory/in-memory-key-value-store.ts';
+import { b, storeContext } from '../../helpers/store-context.ts';
+
+function layered(cacheMaxBytes = 1024 * 1024) {
+  const { context, changelog, setTimestamp } = storeContext({ cacheMaxBytes });
+  const engine = new InMemoryKeyValueStore('s');
+  const cache = new CachingKeyValueStore(new ChangeLoggingKeyValueStore(engine, false));
+  cache.init(context);
+  const flushed: Array<[string, string | null, string | null, number]> = [];
+  cache.setFlushListener((k, n, o, ts) => flushed.push([k.toString(), n?.toString() ?? null, o?.toString() ?? null, ts]), true);
+  return { cache, engine, changelog, flushed, setTimestamp };
+}
+
+describe('CachingKeyValueStore', () => {
+  it('absorbs repeated writes until flush: one changelog record and one downstream update per key', () => {
+    const { cache, engine, changelog, flushed, setTimestamp } = layered();
+    setTimestamp(10);
+    cache.put(b('k'), b('1'));
+    setTimestamp(20);
+    cache.put(b('k'), b('2'));
+    cache.put(b('j'), b('x'));
+    expect(engine.get(b('k'))).toBeUndefined(); // nothing reached the engine yet
+    expect(cache.get(b('k'))?.toString()).toBe('2'); // reads hit the cache
+    expect(changelog).toHaveLength(0);
+    cache.flush();
+    expect(engine.get(b('k'))?.toString()).toBe('2');
+    expect(changelog.map((c) => [c.key.toString(), c.value?.toString(), c.timestamp])).toEqual([
+      ['k', '2', 20],
+      ['j', 'x', 20],
+    ]);
+    expect(flushed).toEqual([
+      ['k', '2', null, 20],
+      ['j', 'x', null, 20],
+    ]);
+  });
+
+  it('reports the previously flushed value as the old value', () => {
+    const { cache, flushed } = layered();
+    cache.put(b('k'), b('1'));
+    cache.flush();
+    cache.put(b('k'), b('2'));
+    cache.put(b('k'), b('3'));
+    cache.flush();
+    expect(flushed.at(-1)).toEqual(['k', '3', '1', 0]);
+  });
+
+  it('counts hits and misses; a miss caches the engine value (and absence)', () => {
+    const { cache, engine } = layered();
+    engine.put(b('e'), b('v'));
+    expect(cache.get(b('e'))?.toString()).toBe('v');
+    expect(cache.get(b('e'))?.toString()).toBe('v');
+    expect(cache.get(b('nope'))).toBeUndefined();
+    expect(cache.get(b('nope'))).toBeUndefined();
+    expect([cache.hits, cache.misses]).toEqual([2, 2]);
+  });
+
+  it('deletes are cached as tombstones and flushed as changelog tombstones', () => {
+    const { cache, engine, changelog } = layered();
+    engine.put(b('k'), b('v'));
+    cache.delete(b('k'));
+    expect(cache.get(b('k'))).toBeUndefined();
+    expect(cache.all()).toEqual([]);
+    cache.flush();
+    expect(engine.get(b('k'))).toBeUndefined();
+    expect(changelog.at(-1)!.value).toBeNull();
+  });
+
+  it('evicts the oldest writes through when over its byte budget', () => {
+    const { cache, engine, flushed } = layered(150);
+    cache.put(b('a'), b('1'));
+    cache.put(b('b'), b('2'));
+    cache.put(b('c'), b('3'));
+    expect(engine.get(b('a'))?.toString()).toBe('1');
+    expect(flushed[0][0]).toBe('a');
+    expect(cache.cachedBytes).toBeLessThanOrEqual(150);
+  });
+
+  it('range and prefix scans merge dirty cache entries over the engine', () => {
+    const { cache, engine } = layered();
+    engine.put(b('a'), b('old'));
+    engine.put(b('c'), b('gone'));
+    cache.put(b('a'), b('new'));
+    cache.put(b('b'), b('added'));
+    cache.delete(b('c'));
+    expect(cache.all().map((kv) => `${kv.key}=${kv.value}`)).toEqual(['a=new', 'b=added']);
+    expect(cache.reverseRange(b('a'), b('b')).map((kv) => `${kv.key}`)).toEqual(['b', 'a']);
+  });
+});
+
+describe('ChangeLoggingKeyValueStore and restore', () => {
+  it('logs every write with the record timestamp, and a restore rebuilds an empty store', () => {
+    const { context, changelog, setTimestamp } = storeContext();
+    const logged = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), false);
+    logged.init(context);
+    setTimestamp(5);
+    logged.put(b('a'), b('1'));
+    logged.put(b('b'), b('2'));
+    setTimestamp(6);
+    logged.delete(b('a'));
+    expect(changelog.map((c) => [c.key.toString(), c.value?.toString() ?? null, c.timestamp])).toEqual([
+      ['a', '1', 5],
+      ['b', '2', 5],
+      ['a', null, 6],
+    ]);
+    const fresh = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), false);
+    fresh.init(storeContext().context);
+    fresh.restoreBatch(changelog);
+    expect(fresh.all().map((kv) => `${kv.key}=${kv.value}`)).toEqual(['b=2']);
+  });
+
+  it('timestamped stores log plain values with the entry timestamp and restore adds it back', () => {
+    const { context, changelog } = storeContext();
+    const logged = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), true);
+    logged.init(context);
+    const value = Buffer.alloc(9);
+    value.writeBigInt64BE(1234n, 0);
+    value.write('x', 8);
+    logged.put(b('k'), value);
+    expect(changelog[0].value?.toString()).toBe('x');
+    expect(changelog[0].timestamp).toBe(1234);
+    const fresh = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), true);
+    fresh.init(storeContext().context);
+    fresh.restoreBatch(changelog);
+    expect(fresh.get(b('k'))).toEqual(value);
+  });
+});
