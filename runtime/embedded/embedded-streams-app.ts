@@ -1,0 +1,323 @@
+// Runs a topology in this process on an InMemoryCluster: one task per sub-topology and partition, records
+// fed in timestamp order per task, commits on the interval, global stores loaded before anything runs,
+// stores restored from their changelogs on start. The loop is synchronous; callers decide when to run it.
+
+import { StreamsError, TopologyError } from '../../common/errors.ts';
+import { StreamsMetrics } from '../../common/metrics.ts';
+import type { KeyValue } from '../../common/record.ts';
+import { type Clock, systemClock } from '../../common/time.ts';
+import type { KeyValueStore, ReadOnlyKeyValueStore } from '../../state/api/key-value-store.ts';
+import type { StateStore } from '../../state/api/state-store.ts';
+import type { ValueAndTimestamp } from '../../state/api/value-and-timestamp.ts';
+import { KeyValueStoreBuilder } from '../../state/stores.ts';
+import type { Topology } from '../../topology/topology.ts';
+import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.ts';
+import { GlobalStateManager } from '../global-state.ts';
+import { PartitionGroup } from '../partition-group.ts';
+import type { RecordCollector } from '../ports.ts';
+import { StreamTask } from '../stream-task.ts';
+import type { InMemoryCluster } from './in-memory-cluster.ts';
+
+export const StreamsState = {
+  CREATED: 'CREATED',
+  REBALANCING: 'REBALANCING',
+  RUNNING: 'RUNNING',
+  PENDING_SHUTDOWN: 'PENDING_SHUTDOWN',
+  NOT_RUNNING: 'NOT_RUNNING',
+  ERROR: 'ERROR',
+} as const;
+export type StreamsState = (typeof StreamsState)[keyof typeof StreamsState];
+
+interface TaskRun {
+  readonly task: StreamTask;
+  readonly group: PartitionGroup;
+  /** Next offset to fetch per "topic:partition". */
+  readonly positions: Map<string, bigint>;
+  lastCommit: number;
+}
+
+export class EmbeddedStreamsApp {
+  readonly config: StreamsConfig;
+  readonly metrics: StreamsMetrics;
+  readonly #topology: Topology;
+  readonly #cluster: InMemoryCluster;
+  readonly #clock: Clock;
+  readonly #runs: TaskRun[] = [];
+  readonly #global: GlobalStateManager;
+  readonly #globalPositions = new Map<string, bigint>();
+  readonly #listeners = new Set<(next: StreamsState, previous: StreamsState) => void>();
+  #state: StreamsState = StreamsState.CREATED;
+
+  constructor(topology: Topology, config: StreamsConfigInput, cluster: InMemoryCluster, clock: Clock = systemClock) {
+    this.#topology = topology;
+    this.#cluster = cluster;
+    this.#clock = clock;
+    this.config = streamsConfig(config);
+    this.metrics = new StreamsMetrics(this.config.metricsRecordingLevel);
+    this.#global = new GlobalStateManager(topology, this.config, clock, this.metrics);
+  }
+
+  get state(): StreamsState {
+    return this.#state;
+  }
+
+  onStateChange(listener: (next: StreamsState, previous: StreamsState) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  resolveTopic(topic: string): string {
+    return this.#topology.isInternalTopic(topic) ? `${this.config.applicationId}-${topic}` : topic;
+  }
+
+  /** Creates internal topics and tasks, restores stores, loads global stores to the end, then RUNNING. */
+  start(): void {
+    if (this.#state !== StreamsState.CREATED) throw new StreamsError('STREAMS_ILLEGAL_STATE', `cannot start from ${this.#state}`);
+    this.#setState(StreamsState.REBALANCING);
+    try {
+      this.#createTasks();
+      this.#global.initialize();
+      this.#pollGlobal();
+      for (const run of this.#runs) {
+        run.task.initialize();
+        this.#restore(run.task);
+      }
+      this.#setState(StreamsState.RUNNING);
+    } catch (error) {
+      this.#setState(StreamsState.ERROR);
+      throw error;
+    }
+  }
+
+  /**
+   * One pass: global updates, fetch, process what is ready (timestamp order per task), punctuate, commit
+   * when due. Returns the number of records processed.
+   */
+  runOnce(maxPerTask = 1000): number {
+    if (this.#state !== StreamsState.RUNNING) return 0;
+    try {
+      this.#pollGlobal();
+      const now = this.#clock.now();
+      let processed = 0;
+      for (const run of this.#runs) {
+        this.#fetch(run);
+        const caughtUp = (topic: string, partition: number) =>
+          run.positions.get(`${topic}:${partition}`) === this.#cluster.endOffset(topic, partition);
+        let n = 0;
+        while (n < maxPerTask && run.group.ready(now, this.config.maxTaskIdleMs, caughtUp)) {
+          const record = run.group.next()!;
+          run.task.process(record);
+          run.task.maybePunctuateStreamTime();
+          n++;
+          if (run.task.context.commitRequested) this.#commit(run);
+        }
+        processed += n;
+        if (run.task.maybePunctuateSystemTime()) processed += 0;
+        if (now - run.lastCommit >= this.config.commitIntervalMs) this.#commit(run);
+      }
+      return processed;
+    } catch (error) {
+      this.#setState(StreamsState.ERROR);
+      throw error;
+    }
+  }
+
+  /** Runs passes until a pass processes nothing, committing at the end. Returns records processed. */
+  runUntilIdle(maxPasses = Number.POSITIVE_INFINITY): number {
+    let total = 0;
+    for (let pass = 0; pass < maxPasses; pass++) {
+      const n = this.runOnce();
+      total += n;
+      if (n === 0) {
+        this.commitAll();
+        // A commit can flush caches into downstream topics: go on if that produced work.
+        if (this.runOnce() === 0) break;
+      }
+    }
+    return total;
+  }
+
+  commitAll(): void {
+    for (const run of this.#runs) this.#commit(run);
+  }
+
+  /** A read-only view over a key-value store across every task (an interactive query). */
+  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    const builder = this.#topology.stateStore(name);
+    if (builder === undefined) throw new StreamsError('STREAMS_UNKNOWN_STORE', `no store named ${name}`);
+    const timestamped = builder instanceof KeyValueStoreBuilder && builder.timestamped;
+    const global = this.#global.stores.get(name);
+    const stores = (global !== undefined ? [global] : this.#runs.map((r) => r.task.stores.get(name)).filter((s) => s !== undefined)) as KeyValueStore<K, unknown>[];
+    const plain = (v: unknown): V => (timestamped ? (v as ValueAndTimestamp<V>).value : (v as V));
+    const merged = (pick: (s: KeyValueStore<K, unknown>) => KeyValue<K, unknown>[]) =>
+      stores.flatMap((s) => pick(s).map((kv) => ({ key: kv.key, value: plain(kv.value) })));
+    return {
+      get: (key) => {
+        for (const s of stores) {
+          const v = s.get(key);
+          if (v !== undefined) return plain(v);
+        }
+        return undefined;
+      },
+      range: (from, to) => merged((s) => s.range(from, to)),
+      reverseRange: (from, to) => merged((s) => s.reverseRange(from, to)),
+      all: () => merged((s) => s.all()),
+      reverseAll: () => merged((s) => s.reverseAll()),
+      prefixScan: (prefix, serializer) => merged((s) => s.prefixScan(prefix, serializer)),
+      approximateNumEntries: () => stores.reduce((n, s) => n + s.approximateNumEntries(), 0),
+    };
+  }
+
+  /** The stores of every task, for tests and metrics. */
+  taskStores(): Array<{ taskId: string; stores: ReadonlyMap<string, StateStore> }> {
+    return this.#runs.map((r) => ({ taskId: r.task.id, stores: r.task.stores }));
+  }
+
+  close(): void {
+    if (this.#state === StreamsState.NOT_RUNNING) return;
+    this.#setState(StreamsState.PENDING_SHUTDOWN);
+    if (this.#runs.length > 0 && this.#state !== StreamsState.ERROR) this.commitAll();
+    for (const run of this.#runs) run.task.close();
+    this.#global.close();
+    this.#setState(StreamsState.NOT_RUNNING);
+  }
+
+  #setState(next: StreamsState): void {
+    const previous = this.#state;
+    if (previous === next) return;
+    this.#state = next;
+    for (const listener of this.#listeners) listener(next, previous);
+  }
+
+  #createTasks(): void {
+    const cluster = this.#cluster;
+    const collector: RecordCollector = {
+      send: (record) => {
+        cluster.append(record);
+      },
+      partitionsFor: (topic) => cluster.partitionsFor(topic),
+    };
+    const subtopologies = this.#topology.subtopologies();
+    // Source topics that do not exist yet are created with the default partition count.
+    for (const sub of subtopologies) {
+      for (const topic of sub.sourceTopics) {
+        if (!this.#topology.isInternalTopic(topic) && !cluster.hasTopic(topic)) {
+          cluster.createTopic(topic, { partitions: this.config.defaultPartitions });
+        }
+      }
+    }
+    for (const topic of this.#global.topics) if (!cluster.hasTopic(topic)) cluster.createTopic(topic, { partitions: 1 });
+    // Repartition topics take the partition count of the sub-topology that writes them, unless given.
+    const partitionsOf = (sub: (typeof subtopologies)[number]): number => {
+      const counts = sub.sourceTopics.map((t) => {
+        const internal = this.#topology.internalTopics().find((i) => i.name === t);
+        if (internal !== undefined) {
+          const real = this.resolveTopic(t);
+          if (!cluster.hasTopic(real)) {
+            const writer = subtopologies.find((s) => s.sinkTopics.includes(t));
+            cluster.createTopic(real, { partitions: internal.numPartitions ?? (writer ? partitionsOf(writer) : this.config.defaultPartitions) });
+          }
+          return cluster.partitionsFor(real);
+        }
+        return cluster.partitionsFor(t);
+      });
+      const distinct = [...new Set(counts)];
+      if (distinct.length > 1 && sub.stores.length > 0) {
+        const detail = sub.sourceTopics.map((t, i) => `${t} (${counts[i]})`).join(', ');
+        throw new TopologyError(`sub-topology ${sub.id} joins or aggregates topics that are not co-partitioned: ${detail}`);
+      }
+      return Math.max(...counts);
+    };
+    for (const sub of subtopologies) {
+      const partitions = partitionsOf(sub);
+      for (const store of sub.stores) {
+        const builder = this.#topology.stateStore(store)!;
+        if (builder.loggingEnabled) {
+          cluster.createTopic(`${this.config.applicationId}-${store}-changelog`, {
+            partitions,
+            config: { 'cleanup.policy': 'compact', ...builder.logConfig },
+          });
+        }
+      }
+      for (let partition = 0; partition < partitions; partition++) {
+        const task = new StreamTask({
+          topology: this.#topology,
+          subtopology: sub,
+          partition,
+          config: this.config,
+          collector,
+          clock: this.#clock,
+          metrics: this.metrics,
+          globalStores: this.#global.stores,
+          resolveTopic: (t) => this.resolveTopic(t),
+        });
+        const group = new PartitionGroup();
+        const positions = new Map<string, bigint>();
+        for (const topic of task.inputTopics) {
+          group.addPartition(topic, partition);
+          const committed = cluster.committed(this.config.applicationId, topic, partition);
+          positions.set(`${topic}:${partition}`, committed ?? 0n);
+        }
+        this.#runs.push({ task, group, positions, lastCommit: this.#clock.now() });
+      }
+    }
+  }
+
+  #restore(task: StreamTask): void {
+    for (const [name, store] of task.stores) {
+      const topic = `${this.config.applicationId}-${name}-changelog`;
+      if (!this.#cluster.hasTopic(topic)) continue;
+      const restorable = store as StateStore & { restoreBatch?: (records: { key: Buffer; value: Buffer | null; timestamp: number }[]) => void };
+      if (restorable.restoreBatch === undefined) continue;
+      let offset = 0n;
+      const end = this.#cluster.endOffset(topic, task.partition);
+      while (offset < end) {
+        const batch = this.#cluster.read(topic, task.partition, offset, 10_000);
+        restorable.restoreBatch(batch.map((r) => ({ key: r.key!, value: r.value, timestamp: r.timestamp })));
+        offset += BigInt(batch.length);
+      }
+    }
+  }
+
+  #fetch(run: TaskRun): void {
+    for (const { topic, partition } of run.group.partitions()) {
+      if (run.group.bufferedFor(topic, partition) > 500) continue;
+      const id = `${topic}:${partition}`;
+      const position = run.positions.get(id)!;
+      const records = this.#cluster.read(topic, partition, position, 1000);
+      if (records.length === 0) continue;
+      run.group.add(records);
+      run.positions.set(id, position + BigInt(records.length));
+    }
+  }
+
+  #pollGlobal(): void {
+    let updated = false;
+    for (const topic of this.#global.topics) {
+      const partitions = this.#cluster.partitionsFor(topic);
+      for (let p = 0; p < partitions; p++) {
+        const id = `${topic}:${p}`;
+        let offset = this.#globalPositions.get(id) ?? 0n;
+        const end = this.#cluster.endOffset(topic, p);
+        while (offset < end) {
+          for (const record of this.#cluster.read(topic, p, offset, 10_000)) {
+            this.#global.update(record);
+            offset = record.offset + 1n;
+            updated = true;
+          }
+        }
+        this.#globalPositions.set(id, offset);
+      }
+    }
+    if (updated) this.#global.flush();
+  }
+
+  /**
+   * Commit: 1. flush the task's stores (caches forward, changelogs written) 2. producer: appends are
+   * synchronous here 3. commit the consumed offsets for the group.
+   */
+  #commit(run: TaskRun): void {
+    const offsets = run.task.prepareCommit();
+    if (offsets.length > 0) this.#cluster.commit(this.config.applicationId, offsets);
+    run.lastCommit = this.#clock.now();
+  }
+}
