@@ -3,7 +3,6 @@
 
 import type { Headers, KeyValue } from '../../common/record.ts';
 import type { Serializer } from '../../common/serdes.ts';
-import type { KeyValueBytesStore } from '../api/key-value-store.ts';
 import type { ChangelogRecord, StateStoreContext } from '../api/state-store.ts';
 import { inBounds, type ScanBounds } from '../api/sorted-scan.ts';
 import { WrappedKeyValueBytesStore } from '../api/wrapped-store.ts';
