@@ -17,12 +17,12 @@ export function murmur2(data: Uint8Array): number {
   }
   const tail = length & ~3;
   switch (length % 4) {
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: murmur2 tail mixing falls through by design
     case 3:
       h ^= (data[tail + 2] & 0xff) << 16;
-    // biome-ignore lint/suspicious/noFallthroughSwitchClause: see above
+    // falls through: murmur2 mixes the tail bytes cumulatively
     case 2:
       h ^= (data[tail + 1] & 0xff) << 8;
+    // falls through
     case 1:
       h ^= data[tail] & 0xff;
       h = Math.imul(h, m);

@@ -16,7 +16,7 @@ import { KTable } from './ktable.ts';
 import { materializeTable } from './materialize.ts';
 import type { Branched, Grouped, Materialized, Named, Produced, Repartitioned } from './options.ts';
 import type { StreamsBuilder } from './streams-builder.ts';
-import type { TopicNameExtractor } from './topology.ts';
+import type { SerdeSpec, StreamPartitioner, TopicNameExtractor } from './topology.ts';
 
 export class KStream<K, V> {
   readonly builder: StreamsBuilder;
@@ -234,10 +234,10 @@ export function repartitionThrough(
   parent: string,
   base: string,
   options: {
-    keySerde: import('./topology.ts').SerdeSpec;
-    valueSerde: import('./topology.ts').SerdeSpec;
+    keySerde: SerdeSpec;
+    valueSerde: SerdeSpec;
     numPartitions?: number;
-    partitioner?: import('./topology.ts').StreamPartitioner;
+    partitioner?: StreamPartitioner;
     named: boolean;
     filterNullKeys: boolean;
     sinkPrefix?: string;

@@ -3,6 +3,7 @@
 
 import type { Serde } from '../common/serdes.ts';
 import type { KeyValueBytesStoreSupplier } from '../state/api/key-value-store.ts';
+import type { KStream } from './kstream.ts';
 import type { StreamPartitioner, TimestampExtractor } from './topology.ts';
 
 export interface Named {
@@ -116,11 +117,11 @@ export const Materialized = {
 export interface Branched<K, V> {
   readonly name?: string;
   /** Receives the branch's stream; its result (if any) is what the split's result map holds. */
-  readonly chain?: (stream: import('./kstream.ts').KStream<K, V>) => import('./kstream.ts').KStream<any, any> | undefined;
+  readonly chain?: (stream: KStream<K, V>) => KStream<any, any> | undefined;
 }
 export const Branched = {
   as: <K, V>(name: string): Branched<K, V> => ({ name }),
-  withConsumer: <K, V>(chain: (stream: import('./kstream.ts').KStream<K, V>) => void, name?: string): Branched<K, V> => ({
+  withConsumer: <K, V>(chain: (stream: KStream<K, V>) => void, name?: string): Branched<K, V> => ({
     name,
     chain: (s) => {
       chain(s);
@@ -128,7 +129,7 @@ export const Branched = {
     },
   }),
   withFunction: <K, V>(
-    chain: (stream: import('./kstream.ts').KStream<K, V>) => import('./kstream.ts').KStream<any, any>,
+    chain: (stream: KStream<K, V>) => KStream<any, any>,
     name?: string,
   ): Branched<K, V> => ({ name, chain }),
 };
