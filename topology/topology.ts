@@ -107,6 +107,8 @@ export class Topology {
   readonly #globalStores = new Map<string, GlobalStoreDefinition>();
   readonly #internalTopics = new Map<string, InternalTopic>();
   readonly #sourceTopics = new Map<string, string>(); // topic → source node
+  /** Groups of nodes whose upstream source topics must be co-partitioned (declared by joins). */
+  readonly #copartitioned: string[][] = [];
 
   addSource(name: string, options: SourceOptions, ...topics: string[]): this {
     this.#assertNewName(name);
@@ -218,6 +220,29 @@ export class Topology {
     return this;
   }
 
+  /** Joins declare that the source topics feeding these nodes must have the same number of partitions. */
+  copartition(...nodeNames: string[]): this {
+    for (const name of nodeNames) if (!this.#nodes.has(name)) throw new TopologyError(`copartition: unknown node ${name}`);
+    this.#copartitioned.push(nodeNames);
+    return this;
+  }
+
+  /** Sets of source topics that must have equal partition counts; groups sharing a topic are merged. */
+  copartitionGroups(): Array<ReadonlySet<string>> {
+    const groups: Set<string>[] = [];
+    for (const nodeNames of this.#copartitioned) {
+      let merged = new Set(nodeNames.flatMap((name) => this.#upstreamSourceTopics(name)));
+      for (let i = groups.length - 1; i >= 0; i--) {
+        if ([...groups[i]].some((topic) => merged.has(topic))) {
+          merged = new Set([...groups[i], ...merged]);
+          groups.splice(i, 1);
+        }
+      }
+      if (merged.size > 1) groups.push(merged);
+    }
+    return groups;
+  }
+
   node(name: string): TopologyNode | undefined {
     return this.#nodes.get(name);
   }
@@ -305,6 +330,21 @@ export class Topology {
 
   describe(): TopologyDescription {
     return describeTopology(this);
+  }
+
+  /** The topics of the source nodes a node reads from, following edges up to the sources. */
+  #upstreamSourceTopics(name: string): string[] {
+    const topics: string[] = [];
+    const seen = new Set<string>();
+    const pending = [name];
+    while (pending.length > 0) {
+      const node = this.#nodes.get(pending.pop()!);
+      if (node === undefined || seen.has(node.name)) continue;
+      seen.add(node.name);
+      if (node.kind === 'source') topics.push(...node.topics);
+      else pending.push(...node.predecessors);
+    }
+    return topics;
   }
 
   #assertNewName(name: string): void {

@@ -1,0 +1,3 @@
+// Record schemas and topics of the risk apps.
+export * from './records.ts';
+export * from './topics.ts';
