@@ -37,6 +37,13 @@ export class ProcessingError extends StreamsError {
   }
 }
 
+/** A record is well-formed but breaks a rule of its topic (e.g. key ≠ scope). Handlers may dead-letter it. */
+export class InvalidRecordError extends StreamsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STREAMS_INVALID_RECORD', message, options);
+  }
+}
+
 /** A state store was used wrongly (closed, not found, not connected to the processor). */
 export class StateStoreError extends StreamsError {
   constructor(message: string, options?: { cause?: unknown }) {

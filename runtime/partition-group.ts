@@ -67,13 +67,15 @@ export class PartitionGroup {
     return now - this.#idleSince >= maxTaskIdleMs;
   }
 
+  /** The buffered record that `next()` would return, left in place. */
+  peek(): ConsumedRecord | undefined {
+    const best = this.#smallest();
+    return best === null ? undefined : best.records[best.head];
+  }
+
   /** Removes and returns the buffered record with the smallest timestamp. */
   next(): ConsumedRecord | undefined {
-    let best: Queue | null = null;
-    for (const q of this.#queues) {
-      if (q.head >= q.records.length) continue;
-      if (best === null || q.records[q.head].timestamp < best.records[best.head].timestamp) best = q;
-    }
+    const best = this.#smallest();
     if (best === null) return undefined;
     const record = best.records[best.head++];
     if (best.head > 1024 && best.head * 2 > best.records.length) {
@@ -81,5 +83,14 @@ export class PartitionGroup {
       best.head = 0;
     }
     return record;
+  }
+
+  #smallest(): Queue | null {
+    let best: Queue | null = null;
+    for (const q of this.#queues) {
+      if (q.head >= q.records.length) continue;
+      if (best === null || q.records[q.head].timestamp < best.records[best.head].timestamp) best = q;
+    }
+    return best;
   }
 }

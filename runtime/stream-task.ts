@@ -2,7 +2,7 @@
 // pushes it through the compiled processors, fires punctuators and prepares commits. It never awaits:
 // the runtime around it fetches, flushes the producer and commits offsets.
 
-import { DeserializationError, ProcessingError, StreamsError } from '../common/errors.ts';
+import { DeserializationError, ProcessingError, StreamsError, TaskMigratedError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Sensor, StreamsMetrics } from '../common/metrics.ts';
 import type { ConsumedRecord, StreamRecord } from '../common/record.ts';
@@ -164,7 +164,8 @@ export class StreamTask implements Scheduler {
       const children = source.children;
       for (let i = 0; i < children.length; i++) children[i].process(typed);
     } catch (error) {
-      if (error instanceof StreamsError && error.code !== 'STREAMS_PROCESSING') throw error;
+      // Control flow of the runtime, not a fault of this record.
+      if (error instanceof TaskMigratedError) throw error;
       this.#handleError('processing', record, null, error);
     }
     this.#processed.record();

@@ -53,6 +53,10 @@ export class TaskContext implements StateStoreContext {
     this.globalStores = options.globalStores;
   }
 
+  currentStreamTimeMs(): number {
+    return this.streamTime;
+  }
+
   recordTimestamp(): number {
     return this.currentTimestamp;
   }

@@ -7,3 +7,10 @@ export { Stores, KeyValueStoreBuilder, type TimestampedKeyValueStore } from './s
 export { MeteredKeyValueStore } from './metered/metered-key-value-store.ts';
 export { CachingKeyValueStore } from './caching/caching-key-value-store.ts';
 export { InMemoryKeyValueStore } from './memory/in-memory-key-value-store.ts';
+export type { WindowStore, ReadOnlyWindowStore, WindowBytesStoreSupplier } from './api/window-store.ts';
+export type { SessionStore, ReadOnlySessionStore, SessionBytesStoreSupplier } from './api/session-store.ts';
+export { type Window, type Windowed, type WindowedSerde, windowed, WindowedSerdes } from './api/windowed.ts';
+export { WindowStoreBuilder, SessionStoreBuilder } from './windowed-store-builders.ts';
+export { MeteredWindowStore } from './metered/metered-window-store.ts';
+export { MeteredSessionStore } from './metered/metered-session-store.ts';
+export type { TtlOptions } from './ttl/ttl-key-value-store.ts';

@@ -10,6 +10,14 @@ import { ChangeLoggingKeyValueStore } from './changelog/change-logging-key-value
 import { inMemoryKeyValueStoreSupplier } from './memory/in-memory-key-value-store.ts';
 import { MeteredKeyValueStore } from './metered/metered-key-value-store.ts';
 import { rocksDbKeyValueStoreSupplier } from './rocksdb/rocksdb-key-value-store.ts';
+import type { SessionBytesStoreSupplier } from './api/session-store.ts';
+import type { WindowBytesStoreSupplier } from './api/window-store.ts';
+import { inMemorySessionStoreSupplier } from './memory/in-memory-session-store.ts';
+import { inMemoryWindowStoreSupplier } from './memory/in-memory-window-store.ts';
+import { rocksDbSessionStoreSupplier } from './rocksdb/rocksdb-session-store.ts';
+import { rocksDbWindowStoreSupplier } from './rocksdb/rocksdb-window-store.ts';
+import { checkTtl, TtlFilterStore, TtlPurgeStore, type TtlOptions } from './ttl/ttl-key-value-store.ts';
+import { SessionStoreBuilder, WindowStoreBuilder } from './windowed-store-builders.ts';
 
 export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueStore<K, V>> {
   readonly supplier: KeyValueBytesStoreSupplier;
@@ -20,6 +28,7 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueS
   #caching = false;
   #logging = true;
   #logConfig: Readonly<Record<string, string>> = {};
+  #ttl: { readonly ttlMs: number; readonly options: TtlOptions } | null = null;
 
   constructor(
     supplier: KeyValueBytesStoreSupplier,
@@ -69,11 +78,24 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueS
     this.#logging = false;
     return this;
   }
+  /** Entries written more than `ttlMs` of stream time ago are invisible, and purged at commit (see state/ttl). */
+  withTtl(ttlMs: number, options: TtlOptions = {}): this {
+    checkTtl(ttlMs, options);
+    this.#ttl = { ttlMs, options };
+    return this;
+  }
+  get ttlMs(): number | null {
+    return this.#ttl?.ttlMs ?? null;
+  }
 
   build(): MeteredKeyValueStore<K, V> {
+    const ttl = this.#ttl;
     let store: KeyValueBytesStore = this.supplier.get();
-    if (this.#logging) store = new ChangeLoggingKeyValueStore(store, this.#timestamped);
+    // With a ttl every value below the filter carries its timestamp, so the changelog logs it the timestamped way.
+    if (this.#logging) store = new ChangeLoggingKeyValueStore(store, this.#timestamped || ttl !== null);
+    if (ttl !== null) store = new TtlPurgeStore(store, ttl.ttlMs, ttl.options);
     if (this.#caching) store = new CachingKeyValueStore(store);
+    if (ttl !== null) store = new TtlFilterStore(store, ttl.ttlMs, !this.#timestamped);
     const wrap = (serde: Serde<any>): Serde<V> => (this.#timestamped ? (timestampedSerde(serde) as Serde<V>) : serde);
     return new MeteredKeyValueStore<K, V>(
       store,
@@ -98,4 +120,21 @@ export const Stores = {
     keySerde: Serde<K> | undefined,
     valueSerde: Serde<V> | undefined,
   ): KeyValueStoreBuilder<K, ValueAndTimestamp<V>> => new KeyValueStoreBuilder(supplier, keySerde, valueSerde, true),
+  /** Window stores keep each window for `retentionMs` of stream time past its start (≥ window size). */
+  inMemoryWindowStore: (name: string, retentionMs: number, windowSizeMs: number, retainDuplicates = false): WindowBytesStoreSupplier =>
+    inMemoryWindowStoreSupplier(name, retentionMs, windowSizeMs, retainDuplicates),
+  persistentWindowStore: (name: string, retentionMs: number, windowSizeMs: number, retainDuplicates = false): WindowBytesStoreSupplier =>
+    rocksDbWindowStoreSupplier(name, retentionMs, windowSizeMs, retainDuplicates),
+  /** Session stores keep each session for `retentionMs` of stream time past its end. */
+  inMemorySessionStore: (name: string, retentionMs: number): SessionBytesStoreSupplier => inMemorySessionStoreSupplier(name, retentionMs),
+  persistentSessionStore: (name: string, retentionMs: number): SessionBytesStoreSupplier => rocksDbSessionStoreSupplier(name, retentionMs),
+  windowStoreBuilder: <K, V>(supplier: WindowBytesStoreSupplier, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined) =>
+    new WindowStoreBuilder<K, V>(supplier, keySerde, valueSerde),
+  timestampedWindowStoreBuilder: <K, V>(
+    supplier: WindowBytesStoreSupplier,
+    keySerde: Serde<K> | undefined,
+    valueSerde: Serde<V> | undefined,
+  ): WindowStoreBuilder<K, ValueAndTimestamp<V>> => new WindowStoreBuilder(supplier, keySerde, valueSerde, true),
+  sessionStoreBuilder: <K, AGG>(supplier: SessionBytesStoreSupplier, keySerde: Serde<K> | undefined, aggSerde: Serde<AGG> | undefined) =>
+    new SessionStoreBuilder<K, AGG>(supplier, keySerde, aggSerde),
 } as const;

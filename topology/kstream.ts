@@ -17,6 +17,10 @@ import { materializeTable } from './materialize.ts';
 import type { Branched, Grouped, Materialized, Named, Produced, Repartitioned } from './options.ts';
 import type { StreamsBuilder } from './streams-builder.ts';
 import type { SerdeSpec, StreamPartitioner, TopicNameExtractor } from './topology.ts';
+import type { GlobalKTable } from './global-ktable.ts';
+import type { JoinWindows } from './join-windows.ts';
+import type { Joined, StreamJoined, ValueJoiner } from './joined.ts';
+import { streamJoin } from './stream-joins.ts';
 
 export class KStream<K, V> {
   readonly builder: StreamsBuilder;
@@ -148,6 +152,30 @@ export class KStream<K, V> {
     this.builder.topology.addProcessor(name, supplier, this.nodeName);
     this.builder.topology.connectProcessorAndStateStores(...stores.map((s) => [name, s] as const));
     return new KStream<KOut, VOut>(this.builder, name, undefined, undefined, true);
+  }
+
+  /**
+   * Inner join with a table (each record looks up its key), a global table (each record's key mapper picks the
+   * table key) or another stream (records of both sides within the join windows). See topology/stream-joins.ts.
+   */
+  join<VO, VR>(table: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, joined?: Joined<K, V, VO>): KStream<K, VR>;
+  join<KG, VG, VR>(table: GlobalKTable<KG, VG>, keyMapper: (key: K, value: V) => KG | null, joiner: ValueJoiner<V, VG, VR>, named?: Named): KStream<K, VR>;
+  join<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<V, VO, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  join(other: KTable<K, any> | GlobalKTable<any, any> | KStream<K, any>, ...args: any[]): KStream<K, any> {
+    return streamJoin(this, 'inner', other, args);
+  }
+
+  /** As join, but every record of this stream is emitted, with null for the other side when nothing matches. */
+  leftJoin<VO, VR>(table: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, joined?: Joined<K, V, VO>): KStream<K, VR>;
+  leftJoin<KG, VG, VR>(table: GlobalKTable<KG, VG>, keyMapper: (key: K, value: V) => KG | null, joiner: ValueJoiner<V, VG | null, VR>, named?: Named): KStream<K, VR>;
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  leftJoin(other: KTable<K, any> | GlobalKTable<any, any> | KStream<K, any>, ...args: any[]): KStream<K, any> {
+    return streamJoin(this, 'left', other, args);
+  }
+
+  /** Windowed join where records of either stream without a partner are emitted once their window closes. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR>, windows: JoinWindows, streamJoined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return streamJoin(this, 'outer', other, [joiner, windows, streamJoined]);
   }
 
   groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {

@@ -7,8 +7,10 @@ import { tableFilterProcessor, tableMapValuesProcessor, tableToStreamProcessor }
 import { tableRepartitionMapProcessor } from '../operators/table-aggregate.ts';
 import { KGroupedTable } from './grouped-table.ts';
 import { KStream } from './kstream.ts';
-import type { Grouped, Named } from './options.ts';
+import type { Grouped, Materialized, Named } from './options.ts';
 import type { StreamsBuilder } from './streams-builder.ts';
+import type { TableJoined, ValueJoiner } from './joined.ts';
+import { tableJoin } from './table-joins.ts';
 
 export class KTable<K, V> {
   readonly builder: StreamsBuilder;
@@ -59,6 +61,56 @@ export class KTable<K, V> {
     const name = named?.name ?? this.builder.newProcessorName('KTABLE-TOSTREAM-');
     this.builder.topology.addProcessor(name, tableToStreamProcessor(), this.nodeName);
     return new KStream<K, V>(this.builder, name, this.keySerde, this.valueSerde, false);
+  }
+
+  /**
+   * Inner join with another table, on the key, or on a foreign key the extractor takes from each row's value
+   * (the other table is keyed by it). The result updates on both sides' changes. See topology/table-joins.ts.
+   */
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, materialized: Materialized<K, VR>): KTable<K, VR>;
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V, key: K) => KO | null | undefined,
+    joiner: ValueJoiner<V, VO, VR>,
+    tableJoined?: TableJoined<K, KO>,
+    materialized?: Materialized<K, VR>,
+  ): KTable<K, VR>;
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V, key: K) => KO | null | undefined,
+    joiner: ValueJoiner<V, VO, VR>,
+    materialized: Materialized<K, VR>,
+  ): KTable<K, VR>;
+  join(other: KTable<any, any>, ...args: any[]): KTable<K, any> {
+    return tableJoin(this, 'inner', other, args);
+  }
+
+  /** As join, but every row of this table has a result, with null for the other side when nothing matches. */
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, materialized: Materialized<K, VR>): KTable<K, VR>;
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V, key: K) => KO | null | undefined,
+    joiner: ValueJoiner<V, VO | null, VR>,
+    tableJoined?: TableJoined<K, KO>,
+    materialized?: Materialized<K, VR>,
+  ): KTable<K, VR>;
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: (value: V, key: K) => KO | null | undefined,
+    joiner: ValueJoiner<V, VO | null, VR>,
+    materialized: Materialized<K, VR>,
+  ): KTable<K, VR>;
+  leftJoin(other: KTable<any, any>, ...args: any[]): KTable<K, any> {
+    return tableJoin(this, 'left', other, args);
+  }
+
+  /** Key join where a row of either table alone has a result, with null for the missing side. */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR>, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR>, materialized: Materialized<K, VR>): KTable<K, VR>;
+  outerJoin(other: KTable<K, any>, ...args: any[]): KTable<K, any> {
+    return tableJoin(this, 'outer', other, args);
   }
 
   /** Re-keys every row (through a repartition topic) for an aggregate with adder and subtractor. */

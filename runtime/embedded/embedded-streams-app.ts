@@ -136,6 +136,66 @@ export class EmbeddedStreamsApp {
     return total;
   }
 
+  /**
+   * For a deterministic driver over several apps (the offline replay): the next record this app would
+   * process — a global-store update or a task's head — without processing it.
+   */
+  nextHead(): { timestamp: number; topic: string } | null {
+    if (this.#state !== StreamsState.RUNNING) return null;
+    let best: { timestamp: number; topic: string } | null = null;
+    const better = (timestamp: number, topic: string) =>
+      best === null || timestamp < best.timestamp || (timestamp === best.timestamp && topic < best.topic);
+    for (const topic of this.#global.topics) {
+      const partitions = this.#cluster.partitionsFor(topic);
+      for (let p = 0; p < partitions; p++) {
+        const offset = this.#globalPositions.get(`${topic}:${p}`) ?? 0n;
+        const [record] = this.#cluster.read(topic, p, offset, 1);
+        if (record !== undefined && better(record.timestamp, topic)) best = { timestamp: record.timestamp, topic };
+      }
+    }
+    for (const run of this.#runs) {
+      this.#fetch(run);
+      const head = run.group.peek();
+      if (head !== undefined && better(head.timestamp, head.topic)) best = { timestamp: head.timestamp, topic: head.topic };
+    }
+    return best;
+  }
+
+  /** Processes exactly the record `nextHead()` named (stream-time punctuators included). False when idle. */
+  step(): boolean {
+    const head = this.nextHead();
+    if (head === null) return false;
+    try {
+      if (this.#global.topics.includes(head.topic)) {
+        const partitions = this.#cluster.partitionsFor(head.topic);
+        for (let p = 0; p < partitions; p++) {
+          const id = `${head.topic}:${p}`;
+          const offset = this.#globalPositions.get(id) ?? 0n;
+          const [record] = this.#cluster.read(head.topic, p, offset, 1);
+          if (record !== undefined && record.timestamp === head.timestamp) {
+            this.#global.update(record);
+            this.#global.flush();
+            this.#globalPositions.set(id, offset + 1n);
+            return true;
+          }
+        }
+      }
+      for (const run of this.#runs) {
+        const record = run.group.peek();
+        if (record === undefined || record.timestamp !== head.timestamp || record.topic !== head.topic) continue;
+        run.group.next();
+        run.task.process(record);
+        run.task.maybePunctuateStreamTime();
+        if (run.task.context.commitRequested) this.#commit(run);
+        return true;
+      }
+    } catch (error) {
+      this.#setState(StreamsState.ERROR);
+      throw error;
+    }
+    return false;
+  }
+
   commitAll(): void {
     for (const run of this.#runs) this.#commit(run);
   }

@@ -18,6 +18,8 @@ export interface StateStoreContext {
   readonly cacheMaxBytes: number;
   /** Timestamp of the record being processed (changelog records carry it). */
   recordTimestamp(): number;
+  /** The task's stream time (stores with a time-to-live expire by it); absent in contexts without one. */
+  currentStreamTimeMs?(): number;
   recordHeaders(): Headers;
   /** Runs `fn` as if the record being processed had this timestamp and headers (used when caches flush). */
   withRecordContext(timestamp: number, headers: Headers, fn: () => void): void;

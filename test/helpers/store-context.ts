@@ -1,57 +1,76 @@
-// A StateStoreContext for store tests: records changelog writes and lets tests set the record timestamp.
+// A task context for stores under test: records changelog writes, lets the test set the record time and stream time.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { StreamsMetrics } from '../../common/metrics.ts';
 import type { Headers } from '../../common/record.ts';
 import { Serdes } from '../../common/serdes.ts';
-import type { StateStoreContext } from '../../state/api/state-store.ts';
+import type { StateStore, StateStoreContext } from '../../state/api/state-store.ts';
 
 export interface LoggedChange {
-  store: string;
-  key: Buffer;
-  value: Buffer | null;
-  timestamp: number;
+  readonly store: string;
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
 }
 
-export function storeContext(options: { cacheMaxBytes?: number } = {}) {
-  const changelog: LoggedChange[] = [];
-  let timestamp = 0;
+export interface TestStoreContext extends StateStoreContext {
+  readonly metrics: StreamsMetrics;
+  readonly changelog: LoggedChange[];
+  timestamp: number;
+  streamTime: number;
+}
+
+const dirs: string[] = [];
+const opened: StateStore[] = [];
+
+afterEach(() => {
+  for (const store of opened.splice(0)) if (store.isOpen()) store.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export function storeContext(cacheMaxBytes = 0): TestStoreContext {
+  const stateDir = mkdtempSync(join(tmpdir(), 'risk-streams-store-'));
+  dirs.push(stateDir);
   let headers: Headers = {};
-  const context: StateStoreContext & { metrics: StreamsMetrics } = {
+  const context: TestStoreContext = {
     applicationId: 'app',
     taskId: '0_0',
     partition: 0,
-    stateDir: mkdtempSync(join(tmpdir(), 'risk-streams-store-')),
-    cacheMaxBytes: options.cacheMaxBytes ?? 1024 * 1024,
+    stateDir,
     defaultKeySerde: Serdes.String(),
     defaultValueSerde: Serdes.Json(),
-    metrics: new StreamsMetrics('debug'),
-    recordTimestamp: () => timestamp,
+    cacheMaxBytes,
+    metrics: new StreamsMetrics(),
+    changelog: [],
+    timestamp: 0,
+    streamTime: Number.NEGATIVE_INFINITY,
+    recordTimestamp: () => context.timestamp,
+    currentStreamTimeMs: () => context.streamTime,
     recordHeaders: () => headers,
-    withRecordContext(ts, h, fn) {
-      const saved = [timestamp, headers] as const;
-      timestamp = ts;
+    withRecordContext(timestamp, h, fn) {
+      const saved = [context.timestamp, headers] as const;
+      context.timestamp = timestamp;
       headers = h;
       try {
         fn();
       } finally {
-        [timestamp, headers] = saved;
+        [context.timestamp, headers] = saved;
       }
     },
-    logChange: (store, key, value, ts) => {
-      changelog.push({ store, key, value, timestamp: ts });
+    logChange(store, key, value, timestamp) {
+      context.changelog.push({ store, key, value, timestamp });
     },
     changelogTopic: (store) => `app-${store}-changelog`,
   };
-  return {
-    context,
-    changelog,
-    setTimestamp(ts: number) {
-      timestamp = ts;
-    },
-  };
+  return context;
 }
 
-export const b = (s: string) => Buffer.from(s, 'latin1');
+/** Opens the store in a fresh context; it is closed after the test. */
+export function open<S extends StateStore>(store: S, context: StateStoreContext = storeContext()): S {
+  store.init(context);
+  opened.push(store);
+  return store;
+}

@@ -1,0 +1,16 @@
+// In-memory window stores: the retention layer over an always-sorted in-memory engine.
+
+import type { WindowBytesStoreSupplier } from '../api/window-store.ts';
+import { windowStoreSupplier } from '../segmented/suppliers.ts';
+import { SortedKeyValueStore } from './sorted-key-value-store.ts';
+
+const IN_MEMORY_WINDOW = { engine: (name: string) => new SortedKeyValueStore(name), persistent: false, metricsScope: 'in-memory-window' };
+
+export function inMemoryWindowStoreSupplier(
+  name: string,
+  retentionMs: number,
+  windowSizeMs: number,
+  retainDuplicates = false,
+): WindowBytesStoreSupplier {
+  return windowStoreSupplier(IN_MEMORY_WINDOW, name, retentionMs, windowSizeMs, retainDuplicates);
+}
