@@ -65,7 +65,6 @@ export class Ladder {
 
   apply(state: AccountState, input: Input): { state: AccountState; emit: Emission[] } {
     const emit: Emission[] = [];
-    let next = state;
     if ('fill' in input) {
       const qty = (state.positions[input.fill.symbol] ?? 0) + input.fill.qty;
       const positions = { ...state.positions };
@@ -75,10 +74,10 @@ export class Ladder {
     }
     if ('deadline' in input) return { state: this.#deadlines(state, input.deadline, emit), emit };
     if ('margin' in input) {
-      next = this.#margin({ ...state, corr_id: input.corr_id }, input.margin, emit);
+      const next = this.#margin({ ...state, corr_id: input.corr_id }, input.margin, emit);
       return { state: this.#settle(state, next, input.margin.ts, emit), emit };
     }
-    next = this.#stress({ ...state, corr_id: input.corr_id }, input.stress, emit);
+    const next = this.#stress({ ...state, corr_id: input.corr_id }, input.stress, emit);
     return { state: this.#settle(state, next, input.stress.ts, emit), emit };
   }
 

@@ -5,7 +5,7 @@
 import type { Processor, ProcessorContext } from '../../operators/api/processor.ts';
 import type { KeyValueStore } from '../../state/api/key-value-store.ts';
 import type { ValueAndTimestamp } from '../../state/api/value-and-timestamp.ts';
-import { Consumed, Materialized, Produced, type StoreType } from '../../topology/options.ts';
+import { Consumed, Materialized, type StoreType } from '../../topology/options.ts';
 import { StreamsBuilder } from '../../topology/streams-builder.ts';
 import type { Topology } from '../../topology/topology.ts';
 import type { KillState, Order, RouterAudit, Scope } from '../schemas/records.ts';
