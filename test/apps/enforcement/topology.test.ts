@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultRiskConfig, riskConfig } from '../../../apps/config.ts';
 import { buildEnforcement } from '../../../apps/enforcement/topology.ts';
 import type { Fill, MarginCalc, StressResult } from '../../../apps/schemas/records.ts';
-import { KeySerde, serdes } from '../../../apps/schemas/serdes.ts';
+import { KeySerde, recordSerde, serdes } from '../../../apps/schemas/serdes.ts';
+import { EnforcementAudit } from '../../../apps/schemas/records.ts';
 import { appStreamsConfig } from '../../../apps/streams-config.ts';
 import { Topics } from '../../../apps/schemas/topics.ts';
 import { driverFor } from '../../helpers/driver.ts';
@@ -44,7 +45,7 @@ function setup() {
     calls: d.createOutputTopic(Topics.MARGIN_CALLS, KeySerde, serdes.marginCall),
     restrictions: d.createOutputTopic(Topics.RESTRICTIONS, KeySerde, serdes.restriction),
     liquidations: d.createOutputTopic(Topics.LIQUIDATIONS, KeySerde, serdes.liquidation),
-    audit: d.createOutputTopic(Topics.AUDIT, KeySerde, serdes.audit),
+    audit: d.createOutputTopic(Topics.AUDIT, KeySerde, recordSerde(EnforcementAudit)),
   };
 }
 
@@ -73,7 +74,7 @@ describe('enforcement ladder', () => {
     t.margin(1000 + 3 * HOUR, -5000); // passes the liquidation deadline (2 h) before this record
     const [liq] = t.liquidations.readValuesToList();
     expect(liq).toMatchObject({ account_id: 'A1', ts: 1000 + 2 * HOUR, positions: [{ symbol: 'AAPL', qty: -50 }, { symbol: 'NVDA', qty: 1000 }] });
-    const statuses = t.audit.readValuesToList().filter((a) => a!.event_type === 'STATUS_CHANGED').map((a) => (a as { details: { to: string } }).details.to);
+    const statuses = t.audit.readValuesToList().filter((a) => a!.event_type === 'STATUS_CHANGED').map((a) => a!.details.to);
     expect(statuses).toEqual(['MARGIN_CALL', 'RESTRICTED', 'LIQUIDATING']);
   });
 
@@ -92,7 +93,7 @@ describe('enforcement ladder', () => {
     const t = setup();
     t.margin(1, defaultRiskConfig.margin.warningThreshold - 0.01);
     t.margin(2, defaultRiskConfig.margin.warningThreshold);
-    const changes = t.audit.readValuesToList().map((a) => (a as { details: { to: string } }).details.to);
+    const changes = t.audit.readValuesToList().map((a) => a!.details.to);
     expect(changes).toEqual(['WARNING', 'ACTIVE']);
   });
 
