@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildOrderRouter } from '../../../apps/order-router/topology.ts';
 import type { KillState, Order } from '../../../apps/schemas/records.ts';
-import { KeySerde, serdes } from '../../../apps/schemas/serdes.ts';
+import { KeySerde, recordSerde, serdes } from '../../../apps/schemas/serdes.ts';
+import { RouterAudit } from '../../../apps/schemas/records.ts';
 import { appStreamsConfig } from '../../../apps/streams-config.ts';
 import { Topics } from '../../../apps/schemas/topics.ts';
 import { driverFor } from '../../helpers/driver.ts';
@@ -31,7 +32,7 @@ function setup() {
   const orders = d.createInputTopic(Topics.ORDERS, KeySerde, serdes.order);
   const kills = d.createInputTopic(Topics.KILLSWITCH_STATE, KeySerde, serdes.killState);
   const gated = d.createOutputTopic(Topics.ORDERS_GATED, KeySerde, serdes.order);
-  const audit = d.createOutputTopic(Topics.AUDIT, KeySerde, serdes.audit);
+  const audit = d.createOutputTopic(Topics.AUDIT, KeySerde, recordSerde(RouterAudit));
   return { d, send: (o: Order) => orders.pipeInput(o.account_id, o, o.ts), kill: (s: KillState) => kills.pipeInput(s.scope, s, s.updated_ts), gated, audit };
 }
 
@@ -79,7 +80,7 @@ describe('order-router', () => {
     send(order({ order_id: 'other-account', account_id: '7', symbol: 'AAPL' }));
     kill(state('ACCOUNT:42', 'ACTIVE', 600));
     send(order({ order_id: 'after-unkill', symbol: 'AAPL' }));
-    const decisions = audit.readValuesToList().map((a) => [a!.order_id, a!.decision, a!.decision === 'DROP' ? (a as { scope_matches: string[] }).scope_matches : []]);
+    const decisions = audit.readValuesToList().map((a) => [a!.order_id, a!.decision, a!.scope_matches]);
     expect(decisions).toEqual([
       ['both', 'DROP', ['ACCOUNT:42', 'SYMBOL:NVDA']],
       ['other-symbol', 'DROP', ['ACCOUNT:42']],

@@ -1,0 +1,55 @@
+// Byte-level access to a table store for the foreign-key join: rows are read as their stored value bytes, so
+// they can be hashed and passed between the join's halves without decoding and re-encoding them.
+
+import { StateStoreError } from '../../common/errors.ts';
+import type { StateStore } from '../../state/api/state-store.ts';
+import type { ValueAndTimestamp } from '../../state/api/value-and-timestamp.ts';
+import { MeteredKeyValueStore } from '../../state/metered/metered-key-value-store.ts';
+
+export interface RawRow {
+  /** The value's own bytes, as its serde wrote them. */
+  readonly bytes: Buffer;
+  readonly timestamp: number;
+}
+
+export interface RawTable<K, V> {
+  keyBytes(key: K): Buffer;
+  key(bytes: Buffer): K;
+  get(keyBytes: Buffer): RawRow | undefined;
+  decode(row: RawRow): V;
+}
+
+/** A store that can answer with raw rows itself (the versioned stores do). */
+export interface RawRowSource<K, V> {
+  rawTable(): RawTable<K, V>;
+}
+
+export function rawTable<K, V>(store: StateStore): RawTable<K, V> {
+  const source = store as Partial<RawRowSource<K, V>>;
+  if (typeof source.rawTable === 'function') return source.rawTable();
+  if (!(store instanceof MeteredKeyValueStore)) {
+    throw new StateStoreError(`foreign-key join: store ${store.name} is not a table store`);
+  }
+  const table = store as MeteredKeyValueStore<K, ValueAndTimestamp<V>>;
+  return {
+    keyBytes(key) {
+      const bytes = table.keySerde.serialize(key, table.name);
+      if (bytes === null) throw new StateStoreError(`store ${table.name}: a null key has no row`);
+      return bytes;
+    },
+    key: (bytes) => table.keySerde.deserialize(bytes, table.name) as K,
+    get(keyBytes) {
+      // Timestamped rows are [timestamp:8][value bytes].
+      const stored = table.inner.get(keyBytes);
+      if (stored === undefined) return undefined;
+      return { bytes: stored.subarray(8), timestamp: Number(stored.readBigInt64BE(0)) };
+    },
+    decode(row) {
+      const entry = table.valueSerde.deserialize(
+        Buffer.concat([Buffer.alloc(8), row.bytes]),
+        table.name,
+      ) as ValueAndTimestamp<V>;
+      return entry.value;
+    },
+  };
+}
