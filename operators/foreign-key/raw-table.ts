@@ -10,6 +10,8 @@ export interface RawRow {
   /** The value's own bytes, as its serde wrote them. */
   readonly bytes: Buffer;
   readonly timestamp: number;
+  /** The row as the store holds it (what `decode` reads). */
+  readonly stored: Buffer;
 }
 
 export interface RawTable<K, V> {
@@ -42,14 +44,8 @@ export function rawTable<K, V>(store: StateStore): RawTable<K, V> {
       // Timestamped rows are [timestamp:8][value bytes].
       const stored = table.inner.get(keyBytes);
       if (stored === undefined) return undefined;
-      return { bytes: stored.subarray(8), timestamp: Number(stored.readBigInt64BE(0)) };
+      return { bytes: stored.subarray(8), timestamp: Number(stored.readBigInt64BE(0)), stored };
     },
-    decode(row) {
-      const entry = table.valueSerde.deserialize(
-        Buffer.concat([Buffer.alloc(8), row.bytes]),
-        table.name,
-      ) as ValueAndTimestamp<V>;
-      return entry.value;
-    },
+    decode: (row) => (table.valueSerde.deserialize(row.stored, table.name) as ValueAndTimestamp<V>).value,
   };
 }

@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { CachingKeyValueStore } from '../../../state/caching/caching-key-value-store.ts';
 import { ChangeLoggingKeyValueStore } from '../../../state/changelog/change-logging-key-value-store.ts';
 import { InMemoryKeyValueStore } from '../../../state/memory/in-memory-key-value-store.ts';
-import { b, storeContext } from '../../helpers/store-context.ts';
+import { storeContext } from '../../helpers/store-context.ts';
+
+const b = (s: string) => Buffer.from(s, 'latin1');
 
 function layered(cacheMaxBytes = 1024 * 1024) {
-  const { context, changelog, setTimestamp } = storeContext({ cacheMaxBytes });
+  const context = storeContext(cacheMaxBytes);
+  const changelog = context.changelog;
+  const setTimestamp = (ts: number) => {
+    context.timestamp = ts;
+  };
   const engine = new InMemoryKeyValueStore('s');
   const cache = new CachingKeyValueStore(new ChangeLoggingKeyValueStore(engine, false));
   cache.init(context);
@@ -92,7 +98,11 @@ describe('CachingKeyValueStore', () => {
 
 describe('ChangeLoggingKeyValueStore and restore', () => {
   it('logs every write with the record timestamp, and a restore rebuilds an empty store', () => {
-    const { context, changelog, setTimestamp } = storeContext();
+    const context = storeContext();
+    const changelog = context.changelog;
+    const setTimestamp = (ts: number) => {
+      context.timestamp = ts;
+    };
     const logged = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), false);
     logged.init(context);
     setTimestamp(5);
@@ -106,13 +116,14 @@ describe('ChangeLoggingKeyValueStore and restore', () => {
       ['a', null, 6],
     ]);
     const fresh = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), false);
-    fresh.init(storeContext().context);
+    fresh.init(storeContext());
     fresh.restoreBatch(changelog);
     expect(fresh.all().map((kv) => `${kv.key}=${kv.value}`)).toEqual(['b=2']);
   });
 
   it('timestamped stores log plain values with the entry timestamp and restore adds it back', () => {
-    const { context, changelog } = storeContext();
+    const context = storeContext();
+    const changelog = context.changelog;
     const logged = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), true);
     logged.init(context);
     const value = Buffer.alloc(9);
@@ -122,7 +133,7 @@ describe('ChangeLoggingKeyValueStore and restore', () => {
     expect(changelog[0].value?.toString()).toBe('x');
     expect(changelog[0].timestamp).toBe(1234);
     const fresh = new ChangeLoggingKeyValueStore(new InMemoryKeyValueStore('s'), true);
-    fresh.init(storeContext().context);
+    fresh.init(storeContext());
     fresh.restoreBatch(changelog);
     expect(fresh.get(b('k'))).toEqual(value);
   });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Serdes } from '../../../common/serdes.ts';
 import { InMemoryKeyValueStore } from '../../../state/memory/in-memory-key-value-store.ts';
-import { b, storeContext } from '../../helpers/store-context.ts';
+import { storeContext } from '../../helpers/store-context.ts';
+
+const b = (s: string) => Buffer.from(s, 'latin1');
 
 function open() {
   const store = new InMemoryKeyValueStore('s');
-  store.init(storeContext().context);
+  store.init(storeContext());
   return store;
 }
 const keys = (list: { key: Buffer }[]) => list.map((kv) => kv.key.toString('latin1'));
