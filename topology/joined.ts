@@ -47,18 +47,14 @@ export const StreamJoined = {
   as: <K, V, VO>(storeName: string): StreamJoined<K, V, VO> => ({ storeName }),
 };
 
+/** K is the left table's key; answers always go back to the partition of the left row that subscribed. */
 export interface TableJoined<K, KO> {
   /** Names the join's processors, internal topics and subscription store. */
   readonly name?: string;
   /** Partitioner of the other (right) table's topic when it is not the default: subscriptions must follow it. */
   readonly otherPartitioner?: StreamPartitioner<KO, unknown>;
-  /** Partitioner of this (left) table's topic; used for responses when the left record's partition is unknown. */
-  readonly partitioner?: StreamPartitioner<K, unknown>;
 }
 export const TableJoined = {
   as: <K, KO>(name: string): TableJoined<K, KO> => ({ name }),
-  with: <K, KO>(partitioner?: StreamPartitioner<K, unknown>, otherPartitioner?: StreamPartitioner<KO, unknown>): TableJoined<K, KO> => ({
-    partitioner,
-    otherPartitioner,
-  }),
+  with: <K, KO>(otherPartitioner: StreamPartitioner<KO, unknown>): TableJoined<K, KO> => ({ otherPartitioner }),
 };

@@ -1,0 +1,109 @@
+// The whole risk pipeline in one process on the embedded runtime: load record files (or generated records)
+// into an in-memory cluster, run every app deterministically, and collect what they produced.
+
+import { ManualClock } from '../common/time.ts';
+import { EmbeddedStreamsApp } from '../runtime/embedded/embedded-streams-app.ts';
+import { InMemoryCluster } from '../runtime/embedded/in-memory-cluster.ts';
+import type { FileRecord } from '../runtime/replay/record-files.ts';
+import { type ReplayProgress, runDeterministically } from '../runtime/replay/replay-runner.ts';
+import { RecordPartitioner } from '../runtime/record-partitioner.ts';
+import type { StoreType } from '../topology/options.ts';
+import type { RiskConfig } from './config.ts';
+import { apps as allApps, type AppDefinition } from './registry.ts';
+import { appStreamsConfig } from './streams-config.ts';
+import { inputTopics, topicConfigs, Topics } from './schemas/topics.ts';
+
+export interface PipelineOptions {
+  readonly config: RiskConfig;
+  readonly partitions?: number;
+  readonly storeType?: StoreType;
+  readonly stateDir?: string;
+  readonly apps?: readonly AppDefinition[];
+}
+
+export interface Pipeline {
+  readonly cluster: InMemoryCluster;
+  readonly apps: ReadonlyMap<string, EmbeddedStreamsApp>;
+  /** End offsets of every topic before the run: records past them were produced by the apps. */
+  readonly startOffsets: Map<string, bigint[]>;
+}
+
+/** Creates the cluster with the contract's topics, appends the inputs (file order kept), starts the apps. */
+export function createPipeline(inputs: ReadonlyMap<string, readonly FileRecord[]>, options: PipelineOptions): Pipeline {
+  const partitions = options.partitions ?? 1;
+  const cluster = new InMemoryCluster({ defaultPartitions: partitions });
+  for (const topic of Object.values(Topics)) {
+    cluster.createTopic(topic, { partitions: topic === Topics.KILLSWITCH_STATE ? 1 : partitions, config: topicConfigs[topic] });
+  }
+  const partitioner = new RecordPartitioner();
+  for (const [topic, records] of inputs) {
+    if (!cluster.hasTopic(topic)) cluster.createTopic(topic, { partitions });
+    const n = cluster.partitionsFor(topic);
+    for (const r of records) {
+      const key = r.key === null ? null : Buffer.from(r.key, 'utf8');
+      const value = r.value === null ? null : Buffer.from(JSON.stringify(r.value), 'utf8');
+      cluster.append({ topic, partition: partitioner.partition(topic, key, n), key, value, timestamp: r.timestamp, headers: r.headers ?? {} });
+    }
+  }
+  const startOffsets = new Map<string, bigint[]>();
+  for (const topic of cluster.topicNames()) {
+    startOffsets.set(topic, Array.from({ length: cluster.partitionsFor(topic) }, (_, p) => cluster.endOffset(topic, p)));
+  }
+  const clock = new ManualClock(0);
+  const running = new Map<string, EmbeddedStreamsApp>();
+  for (const def of options.apps ?? allApps) {
+    const topology = def.build(options.config, { storeType: options.storeType ?? 'in-memory' });
+    // No record cache: every update is emitted when it happens, as the contract's topics promise.
+    const app = new EmbeddedStreamsApp(
+      topology,
+      appStreamsConfig(def.applicationId, { cacheMaxBytes: 0, stateDir: options.stateDir ?? '/tmp/risk-streams', commitIntervalMs: 60_000 }),
+      cluster,
+      clock,
+    );
+    app.start();
+    running.set(def.name, app);
+  }
+  return { cluster, apps: running, startOffsets };
+}
+
+export function runPipeline(pipeline: Pipeline, onProgress?: (p: ReplayProgress) => void): number {
+  return runDeterministically([...pipeline.apps.values()], onProgress);
+}
+
+/** Records each topic received during the run (internal topics excluded), decoded, partitions merged by offset order. */
+export function producedRecords(pipeline: Pipeline): Map<string, FileRecord[]> {
+  const out = new Map<string, FileRecord[]>();
+  const internalPrefixes = [...pipeline.apps.values()].map((a) => `${a.config.applicationId}-`);
+  for (const topic of pipeline.cluster.topicNames()) {
+    if (internalPrefixes.some((p) => topic.startsWith(p))) continue;
+    const starts = pipeline.startOffsets.get(topic);
+    const records: Array<FileRecord & { order: number }> = [];
+    for (let p = 0; p < pipeline.cluster.partitionsFor(topic); p++) {
+      const from = starts?.[p] ?? 0n;
+      for (const r of pipeline.cluster.read(topic, p, from, Number.MAX_SAFE_INTEGER)) {
+        const value = r.value === null ? null : asRecordValue(r.value);
+        const record: FileRecord & { order: number } = { timestamp: r.timestamp, key: r.key?.toString('utf8') ?? null, value, order: Number(r.offset) * 1000 + p };
+        if (Object.keys(r.headers).length > 0) Object.assign(record, { headers: r.headers });
+        records.push(record);
+      }
+    }
+    if (records.length === 0) continue;
+    records.sort((a, b) => a.timestamp - b.timestamp || a.order - b.order);
+    out.set(topic, records.map(({ order: _order, ...r }) => r));
+  }
+  return out;
+}
+
+/** Record files hold JSON objects; anything else (a dead-lettered raw value) is kept as its text. */
+function asRecordValue(bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // not JSON: fall through
+  }
+  return { raw: text };
+}
+
+export { inputTopics };

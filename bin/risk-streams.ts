@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// risk-streams CLI entry point: `risk-streams <command> [options]`.
+
+import { describeCommand, generateCommand, replayCommand, UsageError } from '../apps/cli/commands.ts';
+import { StreamsError } from '../common/errors.ts';
+
+const usage = `usage: risk-streams <command> [options]
+  generate --output DIR [--minutes N] [--accounts N] [--seed N] [--breaching N]
+  replay   --input DIR --output DIR [--config FILE]
+  describe <app>`;
+
+const [command, ...args] = process.argv.slice(2);
+try {
+  switch (command) {
+    case 'generate':
+      await generateCommand(args);
+      break;
+    case 'replay':
+      await replayCommand(args);
+      break;
+    case 'describe':
+      describeCommand(args);
+      break;
+    default:
+      throw new UsageError(command === undefined ? 'no command given' : `unknown command "${command}"`);
+  }
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`risk-streams: ${error.message}\n${usage}`);
+    process.exitCode = 2;
+  } else if (error instanceof StreamsError) {
+    console.error(`risk-streams: ${error.message}`);
+    process.exitCode = 1;
+  } else throw error;
+}
