@@ -17,7 +17,8 @@ import {
   writeTimestamp,
 } from './buffer-keys.ts';
 
-export const JoinSide = { LEFT: 0, RIGHT: 1 } as const;
+/** Encoded in the buffer's keys as Kafka does (right 0, left 1): at equal timestamps right records sort first. */
+export const JoinSide = { LEFT: 1, RIGHT: 0 } as const;
 export type JoinSide = (typeof JoinSide)[keyof typeof JoinSide];
 
 export interface UnjoinedRecord<K, VL, VR> {

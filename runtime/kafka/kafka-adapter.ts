@@ -1,0 +1,563 @@
+// The one module that imports @platformatic/kafka: it implements the ports of ports.ts on the client and
+// works around what the client lacks for a streams engine (see shared notes on the client): raw fetches
+// with our own read_committed filter, offset commits that never rejoin and retry under a newer generation,
+// a JoinGroup hook that lets the runtime commit before its partitions are revoked, offsets added to a
+// transaction one at a time, and a transactional producer recreated when fenced.
+
+import {
+  Admin,
+  Consumer,
+  FetchIsolationLevels,
+  Producer,
+  ProduceAcks,
+  kGetApi,
+  kGetConnection,
+  type ClusterMetadata,
+  type ConnectionOptions,
+  type ExtendedGroupProtocolSubscription,
+  type GroupPartitionsAssignments,
+  type SASLOptions,
+} from '@platformatic/kafka';
+import { StreamsError, TaskMigratedError } from '../../common/errors.ts';
+import { decodeBatches } from './record-batches.ts';
+import {
+  IsolationLevel,
+  partitionKey,
+  type FetchedPartition,
+  type FetchOptions,
+  type Fetcher,
+  type GroupAssignor,
+  type GroupCallbacks,
+  type GroupGeneration,
+  type GroupMembership,
+  type KafkaClientFactory,
+  type OutgoingRecord,
+  type OutputProducer,
+  type PartitionOffset,
+  type TopicAdmin,
+  type TopicPartition,
+  type TopicSpec,
+  type TransactionalProducer,
+} from './ports.ts';
+
+export type KafkaSaslOptions = SASLOptions;
+export type KafkaTlsOptions = NonNullable<ConnectionOptions['tls']>;
+type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+
+export interface KafkaConnectionOptions {
+  /** `host:port` of one or more brokers. */
+  readonly brokers: readonly string[];
+  /** Prefix of every client id this instance uses. */
+  readonly clientId?: string;
+  readonly sasl?: KafkaSaslOptions;
+  readonly tls?: KafkaTlsOptions;
+  /** Per-request timeout (ms). */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The protocol name members advertise; members of one application must agree on it. */
+const PROTOCOL = 'risk-streams';
+
+const ListOffset = { LATEST: -1n, EARLIEST: -2n } as const;
+
+// Errors in a commit or transactional offset commit that mean this member's generation is over.
+const MIGRATED = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID']);
+const FENCED = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+interface ErrorLike {
+  apiId?: string;
+  errors?: ErrorLike[];
+  cause?: unknown;
+  response?: unknown;
+}
+
+/** Every protocol error id found in a (possibly nested) client error. */
+function errorIds(error: unknown, into = new Set<string>()): Set<string> {
+  if (typeof error !== 'object' || error === null) return into;
+  const e = error as ErrorLike;
+  if (typeof e.apiId === 'string') into.add(e.apiId);
+  for (const inner of e.errors ?? []) errorIds(inner, into);
+  if (e.cause !== undefined) errorIds(e.cause, into);
+  return into;
+}
+
+const hasAny = (error: unknown, ids: ReadonlySet<string>) => [...errorIds(error)].some((id) => ids.has(id));
+
+export function isFencedError(error: unknown): boolean {
+  return hasAny(error, FENCED);
+}
+
+/** Waits until the cluster answers metadata with at least one registered broker. */
+export async function clusterReady(brokers: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const admin = new Admin({ clientId: 'risk-streams-probe', bootstrapBrokers: [...brokers], retries: 0, timeout: 2000 });
+    try {
+      const metadata = await admin.metadata({ topics: [] });
+      if (metadata.brokers.size > 0) return;
+    } catch (error) {
+      last = error;
+    } finally {
+      await admin.close().catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new StreamsError('STREAMS_KAFKA_UNREACHABLE', `no Kafka broker answered at ${brokers.join(',')} within ${timeoutMs} ms`, { cause: last });
+}
+
+export class PlatformaticKafkaFactory implements KafkaClientFactory {
+  readonly #options: KafkaConnectionOptions;
+  readonly #clientId: string;
+
+  constructor(options: KafkaConnectionOptions) {
+    this.#options = options;
+    this.#clientId = options.clientId ?? 'risk-streams';
+  }
+
+  base(suffix: string) {
+    const o = this.#options;
+    return {
+      clientId: `${this.#clientId}-${suffix}`,
+      bootstrapBrokers: [...o.brokers],
+      ...(o.sasl === undefined ? {} : { sasl: o.sasl }),
+      ...(o.tls === undefined ? {} : { tls: o.tls }),
+      requestTimeout: o.requestTimeoutMs ?? 30_000,
+    };
+  }
+
+  admin(): TopicAdmin {
+    return new KafkaTopicAdmin(new Admin(this.base('admin')));
+  }
+
+  fetcher(name: string, isolation: IsolationLevel): Fetcher {
+    const consumer = new Consumer({ ...this.base(name), groupId: `${this.#clientId}-${name}`, autocommit: false, isolationLevel: isolationValue(isolation) });
+    return new KafkaFetcher(consumer, isolation);
+  }
+
+  member(groupId: string, options: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number }): GroupMembership {
+    const consumer = new Consumer({
+      ...this.base('main'),
+      groupId,
+      autocommit: false,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs,
+    });
+    return new KafkaGroupMember(consumer);
+  }
+
+  producer(): OutputProducer {
+    return new KafkaOutputProducer(new Producer({ ...this.base('producer'), idempotent: true, acks: ProduceAcks.ALL }));
+  }
+
+  transactionalProducer(transactionalId: string, transactionTimeoutMs: number): TransactionalProducer {
+    // The client's `timeout` is also the transaction timeout sent in InitProducerId.
+    const create = () => new Producer({ ...this.base('tx-producer'), transactionalId, idempotent: true, acks: ProduceAcks.ALL, timeout: transactionTimeoutMs });
+    return new KafkaTransactionalProducer(create);
+  }
+}
+
+const isolationValue = (isolation: IsolationLevel) =>
+  isolation === IsolationLevel.READ_COMMITTED ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED;
+
+class KafkaTopicAdmin implements TopicAdmin {
+  readonly #admin: Admin;
+  constructor(admin: Admin) {
+    this.#admin = admin;
+  }
+
+  async createTopics(specs: readonly TopicSpec[]): Promise<void> {
+    const existing = await this.partitionCounts(specs.map((s) => s.name));
+    // One call per topic: the client applies one configs list to every topic of a call.
+    for (const spec of specs) {
+      if (existing.has(spec.name)) continue;
+      try {
+        await this.#admin.createTopics({
+          topics: [spec.name],
+          partitions: spec.partitions,
+          replicas: -1,
+          configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        });
+      } catch (error) {
+        if (!errorIds(error).has('TOPIC_ALREADY_EXISTS')) throw error;
+      }
+    }
+  }
+
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const topic of topics) {
+      try {
+        const metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true });
+        const t = metadata.topics.get(topic);
+        if (t !== undefined) counts.set(topic, t.partitionsCount);
+      } catch (error) {
+        if (!errorIds(error).has('UNKNOWN_TOPIC_OR_PARTITION')) throw error;
+      }
+    }
+    return counts;
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length > 0) await this.#admin.deleteTopics({ topics: [...topics] });
+  }
+
+  async close(): Promise<void> {
+    await this.#admin.close();
+  }
+}
+
+class KafkaFetcher implements Fetcher {
+  protected readonly consumer: Consumer;
+  readonly #isolation: IsolationLevel;
+
+  constructor(consumer: Consumer, isolation: IsolationLevel) {
+    this.consumer = consumer;
+    this.#isolation = isolation;
+    // An 'error' event without a listener would crash the process; the runtime sees failures through calls.
+    consumer.on('error', () => {});
+  }
+
+  async fetch(positions: readonly PartitionOffset[], options: FetchOptions): Promise<FetchedPartition[]> {
+    if (positions.length === 0) return [];
+    const topics = [...new Set(positions.map((p) => p.topic))];
+    const metadata = await this.consumer.metadata({ topics });
+    const byNode = new Map<number, PartitionOffset[]>();
+    for (const p of positions) {
+      const leader = metadata.topics.get(p.topic)?.partitions[p.partition]?.leader;
+      if (leader === undefined || leader < 0) continue;
+      let list = byNode.get(leader);
+      if (list === undefined) byNode.set(leader, (list = []));
+      list.push(p);
+    }
+    const results = await Promise.all([...byNode].map(([node, list]) => this.#fetchFromNode(node, list, metadata, options)));
+    return results.flat();
+  }
+
+  async #fetchFromNode(node: number, positions: PartitionOffset[], metadata: ClusterMetadata, options: FetchOptions): Promise<FetchedPartition[]> {
+    const requested = new Map(positions.map((p) => [partitionKey(p.topic, p.partition), p.offset]));
+    const idToName = new Map<string, string>();
+    const byTopic = new Map<string, PartitionOffset[]>();
+    for (const p of positions) {
+      let list = byTopic.get(p.topic);
+      if (list === undefined) byTopic.set(p.topic, (list = []));
+      list.push(p);
+    }
+    const topics = [...byTopic].map(([topic, list]) => {
+      const id = metadata.topics.get(topic)!.id;
+      idToName.set(id, topic);
+      return {
+        topicId: id,
+        partitions: list.map((p) => ({
+          partition: p.partition,
+          fetchOffset: p.offset,
+          partitionMaxBytes: options.partitionMaxBytes ?? 1_048_576,
+          currentLeaderEpoch: -1,
+          lastFetchedEpoch: -1,
+        })),
+      };
+    });
+    let response: FetchResponse;
+    try {
+      response = await this.consumer.fetch({
+        node,
+        topics,
+        maxWaitTime: options.maxWaitMs,
+        minBytes: 1,
+        maxBytes: options.maxBytes ?? 52_428_800,
+        isolationLevel: isolationValue(this.#isolation),
+      });
+    } catch (error) {
+      // A partition-level error fails the whole call, but the response still carries the other partitions.
+      const partial = (error as ErrorLike).response as FetchResponse | undefined;
+      if (partial?.responses === undefined) {
+        this.consumer.clearMetadata();
+        return positions.map((p) => ({ ...p, records: [], nextOffset: p.offset, endOffset: -1n, logStartOffset: -1n, error: 'retriable' as const }));
+      }
+      response = partial;
+    }
+    const readCommitted = this.#isolation === IsolationLevel.READ_COMMITTED;
+    const out: FetchedPartition[] = [];
+    for (const t of response.responses) {
+      const topic = idToName.get(t.topicId) ?? t.topicId;
+      for (const p of t.partitions) {
+        const offset = requested.get(partitionKey(topic, p.partitionIndex));
+        if (offset === undefined) continue;
+        const base = { topic, partition: p.partitionIndex, logStartOffset: p.logStartOffset };
+        const endOffset = readCommitted ? p.lastStableOffset : p.highWatermark;
+        if (p.errorCode !== 0) {
+          const error = p.errorCode === 1 ? 'offset_out_of_range' : 'retriable';
+          if (error === 'retriable') this.consumer.clearMetadata();
+          out.push({ ...base, records: [], nextOffset: offset, endOffset, error });
+          continue;
+        }
+        const decoded = decodeBatches(topic, p.partitionIndex, offset, p.records, readCommitted ? (p.abortedTransactions ?? []) : null);
+        out.push({ ...base, records: decoded.records, nextOffset: decoded.nextOffset, endOffset, error: null });
+      }
+    }
+    return out;
+  }
+
+  endOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
+    return this.#listOffsets(partitions, ListOffset.LATEST);
+  }
+
+  beginningOffsets(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
+    return this.#listOffsets(partitions, ListOffset.EARLIEST);
+  }
+
+  async #listOffsets(partitions: readonly TopicPartition[], timestamp: bigint): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    if (partitions.length === 0) return out;
+    const byTopic: Record<string, number[]> = {};
+    for (const p of partitions) (byTopic[p.topic] ??= []).push(p.partition);
+    const offsets = await this.consumer.listOffsets({
+      topics: Object.keys(byTopic),
+      partitions: byTopic,
+      timestamp,
+      isolationLevel: isolationValue(this.#isolation),
+    });
+    for (const p of partitions) {
+      const offset = offsets.get(p.topic)?.[p.partition];
+      if (offset !== undefined && offset >= 0n) out.set(partitionKey(p.topic, p.partition), offset);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.close(true);
+  }
+}
+
+class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
+  constructor(consumer: Consumer) {
+    super(consumer, IsolationLevel.READ_COMMITTED);
+  }
+
+  async join(topics: readonly string[], assignor: GroupAssignor, callbacks: GroupCallbacks): Promise<void> {
+    const consumer = this.consumer;
+    // Without consume() nothing is subscribed: track the topics so JoinGroup carries them.
+    for (const topic of topics) consumer.topics.track(topic);
+    consumer.on('consumer:group:join', (payload) => {
+      const partitions = (payload.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+      callbacks.assigned(partitions, this.#generation());
+    });
+    // The client reports a rejoin that failed for good only through its 'error' event.
+    consumer.on('error', (error: Error) => {
+      if (consumer.isActive() || consumer.closed) return;
+      callbacks.failed(error);
+    });
+    const partitionAssigner = (_current: string, members: Map<string, ExtendedGroupProtocolSubscription>, subscribed: Set<string>, metadata: ClusterMetadata): GroupPartitionsAssignments[] => {
+      const counts = new Map<string, number>();
+      for (const topic of subscribed) {
+        const t = metadata.topics.get(topic);
+        if (t !== undefined) counts.set(topic, t.partitionsCount);
+      }
+      const subscriptions = [...members.values()].map((m) => ({ memberId: m.memberId, userData: m.metadata === undefined ? null : Buffer.from(m.metadata) }));
+      const plan = assignor(subscriptions, counts);
+      return subscriptions.map(({ memberId }) => ({
+        memberId,
+        assignments: new Map([...(plan.get(memberId) ?? new Map<string, number[]>())].map(([topic, partitions]) => [topic, { topic, partitions }])),
+      }));
+    };
+    await consumer.joinGroup({
+      protocols: [{ name: PROTOCOL, version: 1 }],
+      partitionAssigner,
+      // Called by the client before each JoinGroup request, and awaited: our revocation point.
+      protocolsMetadata: () => callbacks.beforeJoin(),
+    });
+  }
+
+  #generation(): GroupGeneration {
+    const c = this.consumer;
+    return { groupId: c.groupId, generationId: c.generationId, memberId: c.memberId ?? '', coordinatorId: c.coordinatorId ?? -1 };
+  }
+
+  async commit(offsets: readonly PartitionOffset[], generation: GroupGeneration): Promise<void> {
+    if (offsets.length === 0) return;
+    const consumer = this.consumer;
+    const topics = new Map<string, { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number }[] }>();
+    for (const o of offsets) {
+      let t = topics.get(o.topic);
+      if (t === undefined) topics.set(o.topic, (t = { name: o.topic, partitions: [] }));
+      t.partitions.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1 });
+    }
+    // Sent by hand: the client's commit() rejoins the group and retries under the new generation, which
+    // would commit partitions this member may no longer own.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const coordinator = await consumer.findGroupCoordinator();
+        const metadata = await consumer.metadata({ topics: [] });
+        const broker = metadata.brokers.get(coordinator);
+        if (broker === undefined) throw new StreamsError('STREAMS_KAFKA_COORDINATOR', `coordinator ${coordinator} is not in the metadata`);
+        const connection = await new Promise<any>((resolve, reject) => consumer[kGetConnection](broker, (e: Error | null, c?: unknown) => (e ? reject(e) : resolve(c))));
+        const api = await new Promise<any>((resolve, reject) => consumer[kGetApi]('OffsetCommit', (e: Error | null, a?: unknown) => (e ? reject(e) : resolve(a))));
+        await api.async(connection, generation.groupId, generation.generationId, generation.memberId, consumer.groupInstanceId, [...topics.values()]);
+        return;
+      } catch (error) {
+        if (hasAny(error, MIGRATED)) {
+          throw new TaskMigratedError(`offset commit refused for generation ${generation.generationId}: this member lost its partitions`, { cause: error });
+        }
+        if (attempt >= 5) throw error;
+        consumer.clearMetadata();
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
+    }
+  }
+
+  async committed(partitions: readonly TopicPartition[]): Promise<Map<string, bigint>> {
+    const out = new Map<string, bigint>();
+    if (partitions.length === 0) return out;
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) {
+      let list = byTopic.get(p.topic);
+      if (list === undefined) byTopic.set(p.topic, (list = []));
+      list.push(p.partition);
+    }
+    const committed = await this.consumer.listCommittedOffsets({ topics: [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })) });
+    for (const p of partitions) {
+      const offset = committed.get(p.topic)?.[p.partition];
+      if (offset !== undefined && offset >= 0n) out.set(partitionKey(p.topic, p.partition), offset);
+    }
+    return out;
+  }
+
+  async leave(): Promise<void> {
+    if (this.consumer.memberId === null) return;
+    try {
+      await this.consumer.leaveGroup(true);
+    } catch {
+      // leaving is a courtesy to speed up the next rebalance; the session timeout does it otherwise
+    }
+  }
+}
+
+function toMessages(records: readonly OutgoingRecord[]) {
+  return records.map((r) => {
+    const headerEntries = Object.entries(r.headers);
+    return {
+      topic: r.topic,
+      partition: r.partition,
+      key: r.key ?? undefined,
+      // null stays null: a tombstone, not the bytes "null".
+      value: r.value as Buffer,
+      timestamp: BigInt(r.timestamp),
+      ...(headerEntries.length === 0 ? {} : { headers: new Map(headerEntries.map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) }),
+    };
+  });
+}
+
+class KafkaOutputProducer implements OutputProducer {
+  readonly #producer: Producer;
+  constructor(producer: Producer) {
+    this.#producer = producer;
+    producer.on('error', () => {});
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length > 0) await this.#producer.send({ messages: toMessages(records) });
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close();
+  }
+}
+
+class KafkaTransactionalProducer implements TransactionalProducer {
+  readonly #create: () => Producer;
+  #producer: Producer;
+  #transaction: Transaction | null = null;
+
+  constructor(create: () => Producer) {
+    this.#create = create;
+    this.#producer = create();
+    this.#producer.on('error', () => {});
+  }
+
+  get inTransaction(): boolean {
+    return this.#transaction !== null;
+  }
+
+  async begin(): Promise<void> {
+    if (this.#transaction !== null) throw new StreamsError('STREAMS_ILLEGAL_STATE', 'a transaction is already open');
+    try {
+      this.#transaction = await this.#producer.beginTransaction();
+    } catch (error) {
+      await this.#recreateIfFenced(error);
+      throw error;
+    }
+  }
+
+  async send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const tx = this.#open();
+    try {
+      await tx.send({ messages: toMessages(records) });
+    } catch (error) {
+      await this.#recreateIfFenced(error);
+      throw error;
+    }
+  }
+
+  async commit(offsets: readonly PartitionOffset[], generation: GroupGeneration): Promise<void> {
+    const tx = this.#open();
+    try {
+      if (offsets.length > 0) {
+        await tx.addConsumer({ groupId: generation.groupId } as unknown as Consumer);
+        // One at a time: concurrent addOffset calls are deduplicated by the client and all but one dropped.
+        for (const o of offsets) {
+          await tx.addOffset({
+            topic: o.topic,
+            partition: o.partition,
+            offset: o.offset - 1n, // the client commits message.offset + 1
+            metadata: { consumer: generation },
+          } as never);
+        }
+      }
+      await tx.commit();
+      this.#transaction = null;
+    } catch (error) {
+      await this.#recreateIfFenced(error);
+      if (hasAny(error, MIGRATED)) {
+        throw new TaskMigratedError(`transactional offset commit refused for generation ${generation.generationId}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async abort(): Promise<void> {
+    const tx = this.#transaction;
+    this.#transaction = null;
+    if (tx === null) return;
+    try {
+      await tx.abort();
+    } catch (error) {
+      // A fenced or broken producer cannot abort; a fresh one's InitProducerId aborts for it.
+      await this.#recreate();
+      if (!isFencedError(error)) throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close(true).catch(() => {});
+  }
+
+  #open(): Transaction {
+    if (this.#transaction === null) throw new StreamsError('STREAMS_ILLEGAL_STATE', 'no open transaction');
+    return this.#transaction;
+  }
+
+  async #recreateIfFenced(error: unknown): Promise<void> {
+    if (isFencedError(error)) await this.#recreate();
+  }
+
+  async #recreate(): Promise<void> {
+    this.#transaction = null;
+    await this.#producer.close(true).catch(() => {});
+    this.#producer = this.#create();
+    this.#producer.on('error', () => {});
+  }
+}
