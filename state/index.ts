@@ -14,3 +14,15 @@ export { WindowStoreBuilder, SessionStoreBuilder } from './windowed-store-builde
 export { MeteredWindowStore } from './metered/metered-window-store.ts';
 export { MeteredSessionStore } from './metered/metered-session-store.ts';
 export type { TtlOptions } from './ttl/ttl-key-value-store.ts';
+export {
+  type VersionedKeyValueStore,
+  type ReadOnlyVersionedKeyValueStore,
+  type VersionedRecord,
+  type VersionedBytesStoreSupplier,
+  VersionedPut,
+  isVersionedStore,
+} from './api/versioned-key-value-store.ts';
+export { VersionedKeyValueStoreBuilder } from './versioned/versioned-store-builder.ts';
+export { MeteredVersionedKeyValueStore } from './versioned/metered-versioned-key-value-store.ts';
+export type { JoinWindowBuffer } from './join-buffer/join-window-buffer.ts';
+export type { OuterJoinBuffer } from './join-buffer/outer-join-buffer.ts';

@@ -18,6 +18,8 @@ import { rocksDbSessionStoreSupplier } from './rocksdb/rocksdb-session-store.ts'
 import { rocksDbWindowStoreSupplier } from './rocksdb/rocksdb-window-store.ts';
 import { checkTtl, TtlFilterStore, TtlPurgeStore, type TtlOptions } from './ttl/ttl-key-value-store.ts';
 import { SessionStoreBuilder, WindowStoreBuilder } from './windowed-store-builders.ts';
+import type { VersionedBytesStoreSupplier } from './api/versioned-key-value-store.ts';
+import { VersionedKeyValueStoreBuilder, versionedStoreSupplier } from './versioned/versioned-store-builder.ts';
 
 export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueStore<K, V>> {
   readonly supplier: KeyValueBytesStoreSupplier;
@@ -137,4 +139,12 @@ export const Stores = {
   ): WindowStoreBuilder<K, ValueAndTimestamp<V>> => new WindowStoreBuilder(supplier, keySerde, valueSerde, true),
   sessionStoreBuilder: <K, AGG>(supplier: SessionBytesStoreSupplier, keySerde: Serde<K> | undefined, aggSerde: Serde<AGG> | undefined) =>
     new SessionStoreBuilder<K, AGG>(supplier, keySerde, aggSerde),
+  /** A versioned store in RocksDB: each key keeps its versions for `historyRetentionMs` of stream time. */
+  persistentVersionedKeyValueStore: (name: string, historyRetentionMs: number): VersionedBytesStoreSupplier =>
+    versionedStoreSupplier(name, historyRetentionMs, true),
+  /** The same on the in-memory engine (rebuilt from its changelog on restart). */
+  inMemoryVersionedKeyValueStore: (name: string, historyRetentionMs: number): VersionedBytesStoreSupplier =>
+    versionedStoreSupplier(name, historyRetentionMs, false),
+  versionedKeyValueStoreBuilder: <K, V>(supplier: VersionedBytesStoreSupplier, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined) =>
+    new VersionedKeyValueStoreBuilder<K, V>(supplier, keySerde, valueSerde),
 } as const;

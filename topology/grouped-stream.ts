@@ -8,6 +8,9 @@ import { repartitionThrough } from './kstream.ts';
 import { KTable } from './ktable.ts';
 import { materializeTable } from './materialize.ts';
 import type { Grouped, Materialized, Named } from './options.ts';
+import { SessionWindowedKStream } from './session-windowed-stream.ts';
+import { TimeWindowedKStream } from './time-windowed-stream.ts';
+import { SessionWindows, type SlidingWindows, type TimeWindows } from './windows.ts';
 
 export class KGroupedStream<K, V> {
   readonly #stream: KStream<K, V>;
@@ -35,6 +38,14 @@ export class KGroupedStream<K, V> {
       named,
       'KSTREAM-REDUCE-',
     );
+  }
+
+  /** Aggregates per key and window: tumbling, hopping or sliding windows, or sessions. */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    if (windows instanceof SessionWindows) return new SessionWindowedKStream(this.#stream, this.#grouped, this.#repartitionRequired, windows);
+    return new TimeWindowedKStream(this.#stream, this.#grouped, this.#repartitionRequired, windows);
   }
 
   aggregate<VA>(

@@ -11,6 +11,7 @@ import type { Grouped, Materialized, Named } from './options.ts';
 import type { StreamsBuilder } from './streams-builder.ts';
 import type { TableJoined, ValueJoiner } from './joined.ts';
 import { tableJoin } from './table-joins.ts';
+import { type Suppressed, suppressTable } from './suppressed.ts';
 
 export class KTable<K, V> {
   readonly builder: StreamsBuilder;
@@ -56,6 +57,11 @@ export class KTable<K, V> {
     return new KTable<K, VR>(this.builder, name, null, this.keySerde, undefined);
   }
 
+  /** Holds updates back: the final result per window (untilWindowCloses) or one per key per time limit. */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    return suppressTable(this, suppressed);
+  }
+
   /** The table's updates as a stream; a deleted row arrives as a record with a null value. */
   toStream(named?: Named): KStream<K, V> {
     const name = named?.name ?? this.builder.newProcessorName('KTABLE-TOSTREAM-');
@@ -67,8 +73,6 @@ export class KTable<K, V> {
    * Inner join with another table, on the key, or on a foreign key the extractor takes from each row's value
    * (the other table is keyed by it). The result updates on both sides' changes. See topology/table-joins.ts.
    */
-  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
-  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, materialized: Materialized<K, VR>): KTable<K, VR>;
   join<KO, VO, VR>(
     other: KTable<KO, VO>,
     foreignKeyExtractor: (value: V, key: K) => KO | null | undefined,
@@ -82,13 +86,13 @@ export class KTable<K, V> {
     joiner: ValueJoiner<V, VO, VR>,
     materialized: Materialized<K, VR>,
   ): KTable<K, VR>;
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, materialized: Materialized<K, VR>): KTable<K, VR>;
   join(other: KTable<any, any>, ...args: any[]): KTable<K, any> {
     return tableJoin(this, 'inner', other, args);
   }
 
   /** As join, but every row of this table has a result, with null for the other side when nothing matches. */
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, materialized: Materialized<K, VR>): KTable<K, VR>;
   leftJoin<KO, VO, VR>(
     other: KTable<KO, VO>,
     foreignKeyExtractor: (value: V, key: K) => KO | null | undefined,
@@ -102,6 +106,8 @@ export class KTable<K, V> {
     joiner: ValueJoiner<V, VO | null, VR>,
     materialized: Materialized<K, VR>,
   ): KTable<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, materialized: Materialized<K, VR>): KTable<K, VR>;
   leftJoin(other: KTable<any, any>, ...args: any[]): KTable<K, any> {
     return tableJoin(this, 'left', other, args);
   }

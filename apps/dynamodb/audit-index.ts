@@ -7,10 +7,13 @@ import { expiresAt, parseValue, str, num, type ItemWrite, type SinkRecord, type 
 export const AUDIT_INDEX_BY_ACCOUNT = 'account_id-index';
 const TTL_DAYS = 30;
 
-/** Router audit records become items; enforcement events on the same topic have no order and are not indexed. */
+/**
+ * Router audit records become items. Enforcement events share the topic but concern accounts, not orders, and
+ * are not indexed here; anything else on the topic is refused rather than dropped unseen.
+ */
 export function auditIndexWrite(record: SinkRecord): ItemWrite | undefined {
   if (record.topic !== Topics.AUDIT || record.value === null) return undefined;
-  if ((record.value as { service?: unknown }).service !== 'order_router') return undefined;
+  if ((record.value as { service?: unknown }).service === 'enforcement') return undefined;
   const audit = parseValue(RouterAudit, record);
   // The router writes exactly one decision per order, so (order_id, ts) is unique and a replay overwrites
   // the item with an identical one.

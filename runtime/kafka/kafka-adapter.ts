@@ -84,6 +84,11 @@ function errorIds(error: unknown, into = new Set<string>()): Set<string> {
 
 const hasAny = (error: unknown, ids: ReadonlySet<string>) => [...errorIds(error)].some((id) => ids.has(id));
 
+/** The client turns UNKNOWN_TOPIC_OR_PARTITION in metadata into a plain "Unknown topic" error. */
+function isUnknownTopic(error: unknown): boolean {
+  return errorIds(error).has('UNKNOWN_TOPIC_OR_PARTITION') || (error instanceof Error && error.message.startsWith('Unknown topic'));
+}
+
 export function isFencedError(error: unknown): boolean {
   return hasAny(error, FENCED);
 }
@@ -93,7 +98,7 @@ export async function clusterReady(brokers: readonly string[], timeoutMs: number
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
-    const admin = new Admin({ clientId: 'risk-streams-probe', bootstrapBrokers: [...brokers], retries: 0, timeout: 2000 });
+    const admin = new Admin({ clientId: 'risk-streams-probe', bootstrapBrokers: [...brokers], retries: 0, timeout: 500, connectTimeout: 500, requestTimeout: 500 });
     try {
       const metadata = await admin.metadata({ topics: [] });
       if (metadata.brokers.size > 0) return;
@@ -185,6 +190,23 @@ class KafkaTopicAdmin implements TopicAdmin {
         if (!errorIds(error).has('TOPIC_ALREADY_EXISTS')) throw error;
       }
     }
+    // A created topic reaches the brokers' metadata a moment later; producing before that fails.
+    const created = specs.filter((s) => !existing.has(s.name));
+    for (let attempt = 0; created.length > 0; attempt++) {
+      const visible = await this.#leadersKnown(created.map((s) => s.name));
+      if (visible) return;
+      if (attempt >= 100) throw new StreamsError('STREAMS_KAFKA_TOPIC', `created topics ${created.map((s) => s.name).join(', ')} did not appear in metadata`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async #leadersKnown(topics: string[]): Promise<boolean> {
+    try {
+      const metadata = await this.#admin.metadata({ topics, forceUpdate: true });
+      return topics.every((t) => metadata.topics.get(t)?.partitions.every((p) => p.leader >= 0) === true);
+    } catch {
+      return false;
+    }
   }
 
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
@@ -195,7 +217,7 @@ class KafkaTopicAdmin implements TopicAdmin {
         const t = metadata.topics.get(topic);
         if (t !== undefined) counts.set(topic, t.partitionsCount);
       } catch (error) {
-        if (!errorIds(error).has('UNKNOWN_TOPIC_OR_PARTITION')) throw error;
+        if (!isUnknownTopic(error)) throw error;
       }
     }
     return counts;
@@ -275,7 +297,7 @@ class KafkaFetcher implements Fetcher {
       const partial = (error as ErrorLike).response as FetchResponse | undefined;
       if (partial?.responses === undefined) {
         this.consumer.clearMetadata();
-        return positions.map((p) => ({ ...p, records: [], nextOffset: p.offset, endOffset: -1n, logStartOffset: -1n, error: 'retriable' as const }));
+        return positions.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.offset, records: [], nextOffset: p.offset, endOffset: -1n, logStartOffset: -1n, error: 'retriable' as const }));
       }
       response = partial;
     }
@@ -286,7 +308,7 @@ class KafkaFetcher implements Fetcher {
       for (const p of t.partitions) {
         const offset = requested.get(partitionKey(topic, p.partitionIndex));
         if (offset === undefined) continue;
-        const base = { topic, partition: p.partitionIndex, logStartOffset: p.logStartOffset };
+        const base = { topic, partition: p.partitionIndex, fetchOffset: offset, logStartOffset: p.logStartOffset };
         const endOffset = readCommitted ? p.lastStableOffset : p.highWatermark;
         if (p.errorCode !== 0) {
           const error = p.errorCode === 1 ? 'offset_out_of_range' : 'retriable';
@@ -333,8 +355,15 @@ class KafkaFetcher implements Fetcher {
 }
 
 class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
+  #joinOptions: Parameters<Consumer['joinGroup']>[0] | null = null;
+
   constructor(consumer: Consumer) {
     super(consumer, IsolationLevel.READ_COMMITTED);
+  }
+
+  async rejoin(): Promise<void> {
+    if (this.#joinOptions === null) throw new StreamsError('STREAMS_ILLEGAL_STATE', 'rejoin before join');
+    await this.consumer.joinGroup({ ...this.#joinOptions });
   }
 
   async join(topics: readonly string[], assignor: GroupAssignor, callbacks: GroupCallbacks): Promise<void> {
@@ -363,12 +392,13 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
         assignments: new Map([...(plan.get(memberId) ?? new Map<string, number[]>())].map(([topic, partitions]) => [topic, { topic, partitions }])),
       }));
     };
-    await consumer.joinGroup({
+    this.#joinOptions = {
       protocols: [{ name: PROTOCOL, version: 1 }],
       partitionAssigner,
       // Called by the client before each JoinGroup request, and awaited: our revocation point.
       protocolsMetadata: () => callbacks.beforeJoin(),
-    });
+    };
+    await consumer.joinGroup({ ...this.#joinOptions });
   }
 
   #generation(): GroupGeneration {

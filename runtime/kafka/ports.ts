@@ -33,6 +33,8 @@ export interface TopicAdmin {
 
 /** What one partition of a fetch brought back. */
 export interface FetchedPartition extends TopicPartition {
+  /** The offset this fetch asked for. */
+  readonly fetchOffset: bigint;
   /** Data records at or after the requested offset, aborted transactions and control records removed. */
   readonly records: ConsumedRecord[];
   /** Where the next fetch of this partition starts (past control and filtered batches too). */
@@ -91,6 +93,8 @@ export interface GroupCallbacks {
 
 export interface GroupMembership extends Fetcher {
   join(topics: readonly string[], assignor: GroupAssignor, callbacks: GroupCallbacks): Promise<void>;
+  /** Sends a new JoinGroup (after join): the way to get a fresh assignment once tasks were lost. */
+  rejoin(): Promise<void>;
   /** Commits with the given generation and never retries under a newer one: a stale commit fails with TaskMigratedError. */
   commit(offsets: readonly PartitionOffset[], generation: GroupGeneration): Promise<void>;
   /** The group's committed offsets per "topic:partition"; partitions without one are absent. */

@@ -21,6 +21,11 @@ import type { RecordCollector } from '../ports.ts';
 import { StreamTask } from '../stream-task.ts';
 import { TestInputTopic, TestOutputTopic } from './test-topics.ts';
 import { plainValueStore } from './value-store-facade.ts';
+import { isVersionedStore, type VersionedKeyValueStore } from '../../state/api/versioned-key-value-store.ts';
+import type { SessionStore } from '../../state/api/session-store.ts';
+import type { WindowStore } from '../../state/api/window-store.ts';
+import { WindowStoreBuilder } from '../../state/windowed-store-builders.ts';
+import { plainValueWindowStore } from './window-store-facade.ts';
 
 export type TestDriverConfig = Partial<StreamsConfigInput>;
 
@@ -146,6 +151,31 @@ export class TopologyTestDriver {
 
   getTimestampedKeyValueStore<K, V>(name: string): KeyValueStore<K, ValueAndTimestamp<V>> | undefined {
     return this.getStateStore(name) as KeyValueStore<K, ValueAndTimestamp<V>> | undefined;
+  }
+
+  /** A versioned key-value store by name (undefined when the store is absent or not versioned). */
+  getVersionedKeyValueStore<K, V>(name: string): VersionedKeyValueStore<K, V> | undefined {
+    const store = this.getStateStore(name);
+    return store !== undefined && isVersionedStore(store) ? (store as VersionedKeyValueStore<K, V>) : undefined;
+  }
+
+  /** A window store by name; for windowed aggregations (timestamped) the values are given without timestamps. */
+  getWindowStore<K, V>(name: string): WindowStore<K, V> | undefined {
+    const store = this.getStateStore(name);
+    if (store === undefined) return undefined;
+    const builder = this.#topology.stateStore(name);
+    if (builder instanceof WindowStoreBuilder && builder.timestamped) {
+      return plainValueWindowStore(store as WindowStore<K, ValueAndTimestamp<V>>);
+    }
+    return store as WindowStore<K, V>;
+  }
+
+  getTimestampedWindowStore<K, V>(name: string): WindowStore<K, ValueAndTimestamp<V>> | undefined {
+    return this.getStateStore(name) as WindowStore<K, ValueAndTimestamp<V>> | undefined;
+  }
+
+  getSessionStore<K, AGG>(name: string): SessionStore<K, AGG> | undefined {
+    return this.getStateStore(name) as SessionStore<K, AGG> | undefined;
   }
 
   getAllStateStores(): Map<string, StateStore> {

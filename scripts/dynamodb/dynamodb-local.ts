@@ -17,6 +17,7 @@ const repoRoot = resolve(here, '../..');
 const pomFile = join(here, 'pom.xml');
 const launcherSource = join(here, 'LoopbackServerRunner.java');
 const LAUNCHER_CLASS = 'LoopbackServerRunner';
+const MAVEN_TIMEOUT_MS = 240_000;
 
 export interface DynamoDbLocalOptions {
   /** HTTP port; a free one is picked when absent. */
@@ -119,10 +120,19 @@ export function ensureDynamoDbLocal(options: Pick<DynamoDbLocalOptions, 'cacheDi
   const lib = join(staging, 'lib');
   mkdirSync(lib, { recursive: true });
   try {
+    // Bounded, so a stalled download fails the tests (whose hooks cannot interrupt a synchronous child) instead of hanging them.
     const fetched = spawnSync(mvn, ['-q', '-B', '-f', pomFile, 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: MAVEN_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
     });
+    if (fetched.error !== undefined) {
+      throw new DynamoDbLocalSetupError(
+        `mvn did not finish fetching DynamoDB Local ${DYNAMODB_LOCAL_VERSION} within ${MAVEN_TIMEOUT_MS / 1000} s (${fetched.error.message}): ` +
+          'check that Maven Central (repo.maven.apache.org) is reachable, or fill the cache on a machine where it is.',
+      );
+    }
     if (fetched.status !== 0) {
       throw new DynamoDbLocalSetupError(`mvn dependency:copy-dependencies failed for DynamoDB Local ${DYNAMODB_LOCAL_VERSION}:\n${fetched.stdout}${fetched.stderr}`);
     }
@@ -136,7 +146,6 @@ export function ensureDynamoDbLocal(options: Pick<DynamoDbLocalOptions, 'cacheDi
     }
     writeFileSync(join(staging, '.complete'), `${digest}\n`);
     if (existsSync(dir) && !isComplete(dir, digest)) rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dirname(dir), { recursive: true });
     try {
       renameSync(staging, dir);
     } catch (error) {

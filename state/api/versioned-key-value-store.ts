@@ -1,6 +1,7 @@
 // Versioned key-value stores: every key keeps its history of values within a retention window, so a lookup can
 // ask what a key held at a given time (Kafka's VersionedKeyValueStore, KIP-889).
 
+import type { KeyValueBytesStoreSupplier } from './key-value-store.ts';
 import type { StateStore } from './state-store.ts';
 
 /** A value and the time range it was current in: [timestamp, validTo); validTo undefined while it still is. */
@@ -41,4 +42,14 @@ export interface VersionedKeyValueStore<K, V> extends StateStore, ReadOnlyVersio
 
 export function isVersionedStore(store: StateStore): store is VersionedKeyValueStore<unknown, unknown> {
   return typeof (store as { historyRetentionMs?: unknown }).historyRetentionMs === 'number';
+}
+
+/** Names a versioned store and the key-value engine (memory or RocksDB) it keeps its versions in. */
+export interface VersionedBytesStoreSupplier {
+  readonly name: string;
+  readonly historyRetentionMs: number;
+  readonly persistent: boolean;
+  /** For describe() and metrics: 'in-memory' | 'rocksdb'. */
+  readonly metricsScope: string;
+  readonly engine: KeyValueBytesStoreSupplier;
 }

@@ -4,7 +4,8 @@
 //    entries; on a plain store it also prefixes each value with the timestamp of the record that wrote it.
 //  - TtlPurgeStore, below the cache (so a purge is never forwarded downstream as a table update) and above the
 //    changelog (so the compacted topic forgets purged keys too), deletes expired entries at commit.
-// Below the filter every value starts with its 8-byte timestamp, as in timestamped stores.
+// Below the filter every value starts with its 8-byte timestamp, as in timestamped stores (so a plain store's cache
+// flush listener, which reads below the filter, sees that prefix; table stores are unaffected).
 
 import { ConfigError } from '../../common/errors.ts';
 import type { KeyValue } from '../../common/record.ts';

@@ -12,7 +12,14 @@ function streamStream(kind: Kind, windows: JoinWindows, storeType: StoreType = '
   const b = new StreamsBuilder({ defaultStoreType: storeType });
   const left = b.stream<string, string>('left', Consumed.with(S, S));
   const right = b.stream<string, string>('right', Consumed.with(S, S));
-  left[kind](right, pair, windows, StreamJoined.with(S, S, S)).to('out', Produced.with(S, S));
+  const joined = StreamJoined.with(S, S, S);
+  const out =
+    kind === 'join'
+      ? left.join(right, pair, windows, joined)
+      : kind === 'leftJoin'
+        ? left.leftJoin(right, pair, windows, joined)
+        : left.outerJoin(right, pair, windows, joined);
+  out.to('out', Produced.with(S, S));
   const d = driverFor(b.build());
   return { d, left: d.createInputTopic('left', S, S), right: d.createInputTopic('right', S, S), out: d.createOutputTopic('out', S, S) };
 }

@@ -11,7 +11,8 @@ function tableTable(kind: Kind, caching: boolean) {
   const b = new StreamsBuilder({ defaultStoreType: 'in-memory' });
   const left = b.table<string, string>('left', Consumed.with(S, S), { cachingEnabled: caching });
   const right = b.table<string, string>('right', Consumed.with(S, S), { cachingEnabled: caching });
-  left[kind](right, pair).toStream().to('out', Produced.with(S, S));
+  const joined = kind === 'join' ? left.join(right, pair) : kind === 'leftJoin' ? left.leftJoin(right, pair) : left.outerJoin(right, pair);
+  joined.toStream().to('out', Produced.with(S, S));
   const d = driverFor(b.build());
   return { d, left: d.createInputTopic('left', S, S), right: d.createInputTopic('right', S, S), out: d.createOutputTopic('out', S, S) };
 }

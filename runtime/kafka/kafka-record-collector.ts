@@ -1,0 +1,81 @@
+// The tasks' RecordCollector on Kafka: send() only buffers (tasks never await); full batches go to the
+// producer in the background, one send at a time so each partition keeps its order, and flush() at
+// commit waits until everything buffered so far is acknowledged. The client has no linger of its own
+// inside transactions, so this buffer is what batches the output.
+
+import { StreamsError } from '../../common/errors.ts';
+import type { ProducedRecord } from '../../common/record.ts';
+import type { RecordCollector } from '../ports.ts';
+import type { OutgoingRecord } from './ports.ts';
+
+export class KafkaRecordCollector implements RecordCollector {
+  readonly #partitionCounts: Map<string, number>;
+  readonly #deliver: (records: readonly OutgoingRecord[]) => Promise<void>;
+  readonly #batchSize: number;
+  #buffer: OutgoingRecord[] = [];
+  #inFlight: Promise<void> = Promise.resolve();
+  #failure: unknown = null;
+  #sent = 0;
+
+  constructor(partitionCounts: Map<string, number>, deliver: (records: readonly OutgoingRecord[]) => Promise<void>, batchSize = 5000) {
+    this.#partitionCounts = partitionCounts;
+    this.#deliver = deliver;
+    this.#batchSize = batchSize;
+  }
+
+  send(record: ProducedRecord & { partition: number }): void {
+    this.#buffer.push(record);
+    if (this.#buffer.length >= this.#batchSize) this.#ship();
+  }
+
+  partitionsFor(topic: string): number {
+    const n = this.#partitionCounts.get(topic);
+    if (n === undefined) {
+      throw new StreamsError('STREAMS_UNKNOWN_TOPIC', `topic ${topic} is unknown to this application: create it before starting, so its partition count is known`);
+    }
+    return n;
+  }
+
+  /** Records handed to the producer so far (for metrics and tests). */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /** A background send failed: the runtime checks this between records rather than at the next commit only. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** Ships what is buffered and waits for every send so far; throws the first send failure. */
+  async flush(): Promise<void> {
+    this.#ship();
+    await this.#inFlight;
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  /** Forgets buffered records (their transaction is being aborted, or their task closed dirty). */
+  discard(): void {
+    this.#buffer = [];
+  }
+
+  /** After a failure was handled (transaction aborted), accept new output again. */
+  reset(): void {
+    this.#buffer = [];
+    this.#failure = null;
+  }
+
+  #ship(): void {
+    if (this.#buffer.length === 0) return;
+    const batch = this.#buffer;
+    this.#buffer = [];
+    this.#sent += batch.length;
+    this.#inFlight = this.#inFlight.then(async () => {
+      if (this.#failure !== null) return;
+      try {
+        await this.#deliver(batch);
+      } catch (error) {
+        this.#failure = error;
+      }
+    });
+  }
+}

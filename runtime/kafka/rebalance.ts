@@ -1,0 +1,134 @@
+// The rebalance listener the client lacks. Before each JoinGroup (the eager protocol's revocation point)
+// the loop is paused at a safe point and every task committed while its partitions are still ours; once
+// the group settles, tasks no longer assigned are closed (clean, already committed), new ones are created,
+// restored from their changelogs and started from the committed offsets, and the loop resumes.
+
+import type { Logger } from '../../common/logger.ts';
+import type { Topology } from '../../topology/topology.ts';
+import { restoreStores } from './restore.ts';
+import { partitionKey, type Fetcher, type GroupCallbacks, type GroupGeneration, type GroupMembership, type TopicPartition } from './ports.ts';
+import type { StreamThread } from './stream-thread.ts';
+import { encodeSubscription } from './task-assignor.ts';
+import type { TaskManager, TaskRun } from './task-manager.ts';
+
+export interface RebalanceListenerOptions {
+  readonly applicationId: string;
+  readonly topology: Topology;
+  readonly tasks: TaskManager;
+  readonly thread: StreamThread;
+  readonly member: GroupMembership;
+  readonly restoreFetcher: Fetcher;
+  readonly log: Logger;
+  readonly rebalancing: () => void;
+  readonly running: () => void;
+  readonly onFatal: (error: unknown) => void;
+}
+
+export class RebalanceListener implements GroupCallbacks {
+  readonly #o: RebalanceListenerOptions;
+  #generation: GroupGeneration | null = null;
+  #assignment: TopicPartition[] = [];
+  /** Rebalance steps run one after another, never interleaved. */
+  #serial: Promise<void> = Promise.resolve();
+  /** A JoinGroup is pending: a restore in progress should give up rather than delay it. */
+  #joinPending = false;
+  #closed = false;
+
+  constructor(options: RebalanceListenerOptions) {
+    this.#o = options;
+  }
+
+  /** The generation the current tasks belong to (null before the first assignment). */
+  get generation(): GroupGeneration | null {
+    return this.#generation;
+  }
+
+  get joinPending(): boolean {
+    return this.#joinPending;
+  }
+
+  async beforeJoin(): Promise<Buffer> {
+    this.#joinPending = true;
+    this.#o.rebalancing();
+    await this.#o.thread.pause();
+    await this.#enqueue(async () => {
+      if (this.#closed) return;
+      try {
+        await this.#o.thread.commit();
+      } catch (error) {
+        // Failing the join would leave the group waiting for us; rejoin without the tasks instead.
+        this.#o.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'commit before rebalance failed: closing tasks dirty');
+        await this.#o.thread.dropTasks();
+      }
+    });
+    return encodeSubscription(this.#o.tasks.taskIds());
+  }
+
+  assigned(partitions: TopicPartition[], generation: GroupGeneration): void {
+    this.#generation = generation;
+    this.#assignment = partitions;
+    this.#joinPending = false;
+    void this.#enqueue(() => this.#applyAssignment(partitions)).catch(this.#o.onFatal);
+  }
+
+  failed(error: Error): void {
+    this.#o.onFatal(error);
+  }
+
+  /** After the tasks were lost outside a rebalance: ask the group for a fresh assignment. */
+  rejoin(): void {
+    if (this.#joinPending || this.#closed) return;
+    this.#o.member.rejoin().catch(this.#o.onFatal);
+  }
+
+  /** Waits for pending rebalance work, then refuses more. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#serial.catch(() => {});
+  }
+
+  #enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.#serial.then(step);
+    this.#serial = next.catch(() => {});
+    return next;
+  }
+
+  async #applyAssignment(partitions: TopicPartition[]): Promise<void> {
+    if (this.#closed) return;
+    const { tasks, log } = this.#o;
+    const wanted = tasks.tasksFor(partitions);
+    const kept = tasks.taskIds().filter((id) => wanted.has(id));
+    for (const id of tasks.taskIds()) if (!wanted.has(id)) tasks.close(id);
+    const created: TaskRun[] = [];
+    for (const [id, { subtopology, partition }] of wanted) {
+      if (kept.includes(id)) continue;
+      const run = tasks.create(id, subtopology, partition);
+      run.task.initialize();
+      created.push(run);
+    }
+    log.info({ generation: this.#generation?.generationId, kept, created: created.map((r) => r.task.id) }, 'assignment received');
+    const restored = await restoreStores(created, this.#o.topology, this.#o.applicationId, this.#o.restoreFetcher, log, () => this.#joinPending || this.#closed);
+    if (!restored.complete) {
+      // Another rebalance began; these tasks may not stay ours. They are rebuilt if assigned again.
+      for (const run of created) run.task.close();
+      return;
+    }
+    const inputs = created.flatMap((run) => run.group.partitions());
+    const starts = await this.#o.member.committed(inputs);
+    const missing = inputs.filter((tp) => !starts.has(partitionKey(tp.topic, tp.partition)));
+    // No committed offset: start from the beginning (Kafka Streams' default auto.offset.reset).
+    for (const [key, offset] of await this.#o.member.beginningOffsets(missing)) starts.set(key, offset);
+    if (this.#joinPending || this.#closed) {
+      for (const run of created) run.task.close();
+      return;
+    }
+    for (const run of created) tasks.activate(run, starts);
+    this.#o.running();
+    this.#o.thread.resume();
+  }
+
+  /** The partitions of the last assignment, for diagnostics. */
+  get assignment(): readonly TopicPartition[] {
+    return this.#assignment;
+  }
+}
