@@ -129,6 +129,10 @@ export class PlatformaticKafkaFactory implements KafkaClientFactory {
       ...(o.sasl === undefined ? {} : { sasl: o.sasl }),
       ...(o.tls === undefined ? {} : { tls: o.tls }),
       requestTimeout: o.requestTimeoutMs ?? 30_000,
+      // Exponential backoff from 50 ms to 2 s, about 25 s in all: rides out a leader election or a broker
+      // restart without the client's flat one-second delay slowing every transient retry.
+      retries: 16,
+      retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(50 * 2 ** (attempt - 1), 2000),
     };
   }
 
@@ -202,7 +206,7 @@ class KafkaTopicAdmin implements TopicAdmin {
 
   async #leadersKnown(topics: string[]): Promise<boolean> {
     try {
-      const metadata = await this.#admin.metadata({ topics, forceUpdate: true });
+      const metadata = await this.#admin.metadata({ topics, forceUpdate: true, retries: 0 });
       return topics.every((t) => metadata.topics.get(t)?.partitions.every((p) => p.leader >= 0) === true);
     } catch {
       return false;
@@ -211,14 +215,15 @@ class KafkaTopicAdmin implements TopicAdmin {
 
   async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const topic of topics) {
-      try {
-        const metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true });
-        const t = metadata.topics.get(topic);
-        if (t !== undefined) counts.set(topic, t.partitionsCount);
-      } catch (error) {
-        if (!isUnknownTopic(error)) throw error;
-      }
+    if (topics.length === 0) return counts;
+    // Metadata for an unknown topic is retried for seconds by the client: ask which exist first.
+    const names = new Set(await this.#admin.listTopics({ includeInternals: false }));
+    const present = topics.filter((t) => names.has(t));
+    if (present.length === 0) return counts;
+    const metadata = await this.#admin.metadata({ topics: present, forceUpdate: true });
+    for (const topic of present) {
+      const t = metadata.topics.get(topic);
+      if (t !== undefined) counts.set(topic, t.partitionsCount);
     }
     return counts;
   }
