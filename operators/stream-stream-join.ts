@@ -30,7 +30,7 @@ export class SharedJoinTimes {
   }
 }
 
-export interface StreamStreamJoinSide<K, VL, VR, VOut> {
+export interface StreamStreamJoinSide<VL, VR, VOut> {
   readonly side: JoinSide;
   readonly thisBufferName: string;
   readonly otherBufferName: string;
@@ -49,7 +49,7 @@ export interface StreamStreamJoinSide<K, VL, VR, VOut> {
   readonly times: SharedJoinTimes;
 }
 
-export function streamStreamJoinProcessor<K, VL, VR, VThis, VOut>(spec: StreamStreamJoinSide<K, VL, VR, VOut>): () => Processor<K, VThis, K, VOut> {
+export function streamStreamJoinProcessor<K, VL, VR, VThis, VOut>(spec: StreamStreamJoinSide<VL, VR, VOut>): () => Processor<K, VThis, K, VOut> {
   const { side, joiner, thisOuter, otherOuter, graceMs } = spec;
   const isLeft = side === JoinSide.LEFT;
   const otherSide = isLeft ? JoinSide.RIGHT : JoinSide.LEFT;

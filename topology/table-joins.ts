@@ -13,9 +13,11 @@ import { passThroughProcessor } from '../operators/pass-through.ts';
 import { tableSourceProcessor } from '../operators/table-source.ts';
 import { tableTableJoinProcessor } from '../operators/table-table-join.ts';
 import type { ValueJoiner } from '../operators/value-joiner.ts';
+import { orderedWrites } from '../state/join-buffer/ordered-write-buffer.ts';
 import { inMemoryKeyValueStoreSupplier } from '../state/memory/in-memory-key-value-store.ts';
 import { rocksDbKeyValueStoreSupplier } from '../state/rocksdb/rocksdb-key-value-store.ts';
 import { KeyValueStoreBuilder } from '../state/stores.ts';
+import { VersionedKeyValueStoreBuilder } from '../state/versioned/versioned-store-builder.ts';
 import type { TableJoined } from './joined.ts';
 import { KTable } from './ktable.ts';
 import { materializeTable } from './materialize.ts';
@@ -54,13 +56,19 @@ export interface JoinableTable {
 const materializedForJoins = new WeakMap<StreamsBuilder, Map<string, JoinableTable>>();
 
 /**
- * The table's own store when it has one. A table without one (a filter or mapValues result) gets a store kept by
- * a materializing node after it, made once and shared by every join that needs it; it is change-logged so a
- * restored task looks up the same rows as before.
+ * The table's own store when it is a table store (timestamped or versioned key-value). A table without one (a
+ * filter or mapValues result, or one kept in another kind of store) gets a store kept by a materializing node
+ * after it, made once and shared by every join that needs it; it is change-logged so a restored task looks up
+ * the same rows as before.
  */
 export function joinableTable<K, V>(table: KTable<K, V>): JoinableTable {
-  if (table.storeName !== null) return { nodeName: table.nodeName, storeName: table.storeName };
   const builder = table.builder;
+  if (table.storeName !== null) {
+    const store = builder.topology.stateStore(table.storeName);
+    if ((store instanceof KeyValueStoreBuilder && store.timestamped) || store instanceof VersionedKeyValueStoreBuilder) {
+      return { nodeName: table.nodeName, storeName: table.storeName };
+    }
+  }
   let known = materializedForJoins.get(builder);
   if (known === undefined) materializedForJoins.set(builder, (known = new Map()));
   const existing = known.get(table.nodeName);
@@ -193,8 +201,11 @@ export function foreignKeyJoin<K, V, KO, VO, VR>(
 
   // Right: keep subscriptions and answer them, and answer every subscriber when a foreign row changes.
   const subscriptionStoreName = base === undefined ? builder.newStoreName('KTABLE-FK-JOIN-SUBSCRIPTION-') : `${base}-subscription-store`;
+  // Written on every left change, scanned by prefix on every right change: writes wait in key order until commit.
   const subscriptionStore = new KeyValueStoreBuilder<Buffer, Buffer>(
-    builder.defaultStoreType === 'in-memory' ? inMemoryKeyValueStoreSupplier(subscriptionStoreName) : rocksDbKeyValueStoreSupplier(subscriptionStoreName),
+    orderedWrites(
+      builder.defaultStoreType === 'in-memory' ? inMemoryKeyValueStoreSupplier(subscriptionStoreName) : rocksDbKeyValueStoreSupplier(subscriptionStoreName),
+    ),
     Serdes.Bytes(),
     Serdes.Bytes(),
   );

@@ -4,6 +4,7 @@
 import { StateStoreError } from '../../common/errors.ts';
 import type { StateStore } from '../../state/api/state-store.ts';
 import type { ValueAndTimestamp } from '../../state/api/value-and-timestamp.ts';
+import { readTimestamp } from '../../state/join-buffer/buffer-keys.ts';
 import { MeteredKeyValueStore } from '../../state/metered/metered-key-value-store.ts';
 
 export interface RawRow {
@@ -44,7 +45,7 @@ export function rawTable<K, V>(store: StateStore): RawTable<K, V> {
       // Timestamped rows are [timestamp:8][value bytes].
       const stored = table.inner.get(keyBytes);
       if (stored === undefined) return undefined;
-      return { bytes: stored.subarray(8), timestamp: Number(stored.readBigInt64BE(0)), stored };
+      return { bytes: stored.subarray(8), timestamp: readTimestamp(stored, 0), stored };
     },
     decode: (row) => (table.valueSerde.deserialize(row.stored, table.name) as ValueAndTimestamp<V>).value,
   };

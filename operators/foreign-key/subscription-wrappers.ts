@@ -1,9 +1,10 @@
 // What the two halves of a foreign-key join send each other through their internal topics: a subscription (left
 // row → foreign key's partition) and a response (foreign row → left row's partition), with their byte layouts.
 
-import { createHash, hash } from 'node:crypto';
 import { DeserializationError } from '../../common/errors.ts';
 import type { Serde } from '../../common/serdes.ts';
+import { readTimestamp, writeTimestamp } from '../../state/join-buffer/buffer-keys.ts';
+import { murmur3x86_128 } from './value-hash.ts';
 
 /** What the right side does with a subscription (Kafka's SubscriptionWrapper.Instruction). */
 export const SubscriptionInstruction = {
@@ -38,10 +39,7 @@ export const HASH_BYTES = 16;
 const VERSION = 1;
 
 /** 128-bit digest of a row's value bytes: a response is applied only while the row still hashes the same. */
-export const valueHash: (bytes: Buffer) => Buffer =
-  typeof hash === 'function'
-    ? (bytes) => hash('md5', bytes, 'buffer')
-    : (bytes) => createHash('md5').update(bytes).digest();
+export const valueHash = (bytes: Buffer): Buffer => murmur3x86_128(bytes);
 
 export function sameHash(a: Buffer | null, b: Buffer | null): boolean {
   if (a === null || b === null) return a === b;
@@ -136,12 +134,12 @@ export function subscriptionStorePrefix(foreignKey: Buffer): Buffer {
 /** Value of the subscription store: [timestamp:8][partition:int32][hash:16]. */
 export function encodeStoredSubscription(timestamp: number, primaryPartition: number, subscriptionHash: Buffer): Buffer {
   const out = Buffer.allocUnsafe(12 + HASH_BYTES);
-  out.writeBigInt64BE(BigInt(timestamp), 0);
+  writeTimestamp(out, 0, timestamp);
   out.writeInt32BE(primaryPartition, 8);
   subscriptionHash.copy(out, 12);
   return out;
 }
 
 export function decodeStoredSubscription(data: Buffer): { timestamp: number; primaryPartition: number; hash: Buffer } {
-  return { timestamp: Number(data.readBigInt64BE(0)), primaryPartition: data.readInt32BE(8), hash: data.subarray(12, 12 + HASH_BYTES) };
+  return { timestamp: readTimestamp(data, 0), primaryPartition: data.readInt32BE(8), hash: data.subarray(12, 12 + HASH_BYTES) };
 }

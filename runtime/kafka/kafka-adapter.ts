@@ -84,11 +84,6 @@ function errorIds(error: unknown, into = new Set<string>()): Set<string> {
 
 const hasAny = (error: unknown, ids: ReadonlySet<string>) => [...errorIds(error)].some((id) => ids.has(id));
 
-/** The client turns UNKNOWN_TOPIC_OR_PARTITION in metadata into a plain "Unknown topic" error. */
-function isUnknownTopic(error: unknown): boolean {
-  return errorIds(error).has('UNKNOWN_TOPIC_OR_PARTITION') || (error instanceof Error && error.message.startsWith('Unknown topic'));
-}
-
 export function isFencedError(error: unknown): boolean {
   return hasAny(error, FENCED);
 }
@@ -470,6 +465,28 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
   }
 }
 
+/**
+ * The client puts everything a send() holds for one partition into one record batch and never splits it,
+ * while brokers refuse batches over message.max.bytes (1 MiB by default): cut sends by size.
+ */
+const MAX_SEND_BYTES = 768 * 1024;
+
+function* bySize(records: readonly OutgoingRecord[]): Generator<readonly OutgoingRecord[]> {
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const size = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+    if (bytes + size > MAX_SEND_BYTES && i > start) {
+      yield records.slice(start, i);
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (start < records.length) yield start === 0 ? records : records.slice(start);
+}
+
 function toMessages(records: readonly OutgoingRecord[]) {
   return records.map((r) => {
     const headerEntries = Object.entries(r.headers);
@@ -493,7 +510,7 @@ class KafkaOutputProducer implements OutputProducer {
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length > 0) await this.#producer.send({ messages: toMessages(records) });
+    for (const chunk of bySize(records)) await this.#producer.send({ messages: toMessages(chunk) });
   }
 
   async close(): Promise<void> {
@@ -530,7 +547,7 @@ class KafkaTransactionalProducer implements TransactionalProducer {
     if (records.length === 0) return;
     const tx = this.#open();
     try {
-      await tx.send({ messages: toMessages(records) });
+      for (const chunk of bySize(records)) await tx.send({ messages: toMessages(chunk) });
     } catch (error) {
       await this.#recreateIfFenced(error);
       throw error;

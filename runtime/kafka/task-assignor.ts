@@ -52,8 +52,10 @@ export function assignTasks(tasks: readonly TaskSlot[], members: readonly Member
   const owner = new Map<string, string>();
   for (const m of members) for (const t of previousTasks(m.userData)) if (!owner.has(t)) owner.set(t, m.memberId);
 
+  // Partition-major order, in both passes, spreads each sub-topology's tasks over the members.
+  const ordered = [...tasks].sort((a, b) => a.partition - b.partition || a.subtopology - b.subtopology);
   const unassigned: TaskSlot[] = [];
-  for (const task of tasks) {
+  for (const task of ordered) {
     const previous = owner.get(task.id);
     const list = previous === undefined ? undefined : result.get(previous);
     if (list !== undefined && (list.length < base || (list.length === base && aboveBase > 0))) {
@@ -63,8 +65,6 @@ export function assignTasks(tasks: readonly TaskSlot[], members: readonly Member
       unassigned.push(task);
     }
   }
-  // Partition-major order spreads each sub-topology's tasks over the members.
-  unassigned.sort((a, b) => a.partition - b.partition || a.subtopology - b.subtopology);
   for (const task of unassigned) {
     let best = ids[0];
     for (const id of ids) if (result.get(id)!.length < result.get(best)!.length) best = id;

@@ -4,7 +4,8 @@
 import type { Headers, KeyValue } from '../../common/record.ts';
 import type { Serializer } from '../../common/serdes.ts';
 import type { ChangelogRecord, StateStoreContext } from '../api/state-store.ts';
-import { inBounds, type ScanBounds } from '../api/sorted-scan.ts';
+import { SortedIdList } from '../api/sorted-id-list.ts';
+import type { ScanBounds } from '../api/sorted-scan.ts';
 import { WrappedKeyValueBytesStore } from '../api/wrapped-store.ts';
 
 /** Called for every dirty entry written through at flush or eviction: the new and previous (written) value. */
@@ -17,6 +18,7 @@ export type CacheFlushListener = (
 ) => void;
 
 interface CacheEntry {
+  readonly id: string;
   readonly key: Buffer;
   value: Buffer | null; // null: absent (clean) or a delete (dirty)
   dirty: boolean;
@@ -32,6 +34,8 @@ const ENTRY_OVERHEAD_BYTES = 64;
 export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
   /** Insertion order is write order: the oldest write is evicted first. */
   readonly #cache = new Map<string, CacheEntry>();
+  /** The ids of the dirty entries, sorted: a range read merges only those within its bounds. */
+  readonly #dirtyIds = new SortedIdList();
   #listener: CacheFlushListener | null = null;
   #sendOldValues = false;
   #context!: StateStoreContext;
@@ -79,6 +83,7 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
       this.#cache.delete(id);
       this.#bytes -= existing.bytes;
     }
+    if (existing === undefined || !existing.dirty) this.#dirtyIds.insert(id);
     this.#insert(id, key, value, true, timestamp, headers, below);
     this.#evictIfFull();
   }
@@ -143,6 +148,7 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
       if (entry !== undefined) {
         this.#cache.delete(id);
         this.#bytes -= entry.bytes;
+        if (entry.dirty) this.#dirtyIds.remove(id);
       }
     }
     this.inner.restoreBatch(records);
@@ -169,7 +175,7 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
     below: Buffer | null | undefined,
   ): void {
     const bytes = key.length + (value?.length ?? 0) + ENTRY_OVERHEAD_BYTES;
-    this.#cache.set(id, { key, value, dirty, below, timestamp, headers, bytes });
+    this.#cache.set(id, { id, key, value, dirty, below, timestamp, headers, bytes });
     this.#bytes += bytes;
   }
 
@@ -190,27 +196,37 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
     }
     this.#context.withRecordContext(entry.timestamp, entry.headers, () => this.inner.put(entry.key, entry.value));
     entry.dirty = false;
+    this.#dirtyIds.remove(entry.id);
     entry.below = entry.value;
     this.#listener?.(entry.key, entry.value, oldValue, entry.timestamp, entry.headers);
   }
 
   #merge(fromStore: KeyValue<Buffer, Buffer>[], bounds: ScanBounds): KeyValue<Buffer, Buffer>[] {
-    let overlay = false;
-    for (const [id, entry] of this.#cache) {
-      if (entry.dirty && inBounds(id, bounds)) {
-        overlay = true;
-        break;
-      }
-    }
-    if (!overlay) return fromStore;
+    const overlay = this.#dirtyWithin(bounds);
+    if (overlay.length === 0) return fromStore;
     const merged = new Map<string, KeyValue<Buffer, Buffer> | null>();
     for (const kv of fromStore) merged.set(kv.key.toString('latin1'), kv);
-    for (const [id, entry] of this.#cache) {
-      if (!entry.dirty || !inBounds(id, bounds)) continue;
+    for (const id of overlay) {
+      const entry = this.#cache.get(id)!;
       merged.set(id, entry.value === null ? null : { key: entry.key, value: entry.value });
     }
     const ids = [...merged.keys()].filter((id) => merged.get(id) !== null).sort();
     if (bounds.reverse) ids.reverse();
     return ids.map((id) => merged.get(id)!);
+  }
+
+  /** Ids of the dirty entries within the bounds, from the sorted index (not a walk of the whole cache). */
+  #dirtyWithin(bounds: ScanBounds): string[] {
+    const ids: string[] = [];
+    if (this.#dirtyIds.size === 0) return ids;
+    if (bounds.prefix !== undefined) {
+      const prefix = bounds.prefix.toString('latin1');
+      this.#dirtyIds.scan(prefix, null, false, (id) => id.startsWith(prefix) && ids.push(id) > 0);
+      return ids;
+    }
+    const from = bounds.from === null ? null : bounds.from.toString('latin1');
+    const to = bounds.to === null ? null : bounds.to.toString('latin1');
+    this.#dirtyIds.scan(from, to, false, (id) => ids.push(id) > 0);
+    return ids;
   }
 }

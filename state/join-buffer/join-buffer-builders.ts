@@ -1,5 +1,5 @@
-// Builders of the stream-stream join buffers: the engine (memory or RocksDB) under an optional change-logging
-// layer, without a record cache (every buffered record is read back within its window).
+// Builders of the stream-stream join buffers: the engine (memory or RocksDB) behind an ordered write buffer, under
+// an optional change-logging layer, without a record cache (every buffered record is read back within its window).
 
 import type { Serde } from '../../common/serdes.ts';
 import type { KeyValueBytesStore, KeyValueBytesStoreSupplier } from '../api/key-value-store.ts';
@@ -7,6 +7,7 @@ import type { StateStore } from '../api/state-store.ts';
 import type { StoreBuilder } from '../api/store-builder.ts';
 import { ChangeLoggingKeyValueStore } from '../changelog/change-logging-key-value-store.ts';
 import { type JoinWindowBuffer, KeyValueJoinWindowBuffer } from './join-window-buffer.ts';
+import { OrderedWriteBuffer } from './ordered-write-buffer.ts';
 import { KeyValueOuterJoinBuffer, type OuterJoinBuffer } from './outer-join-buffer.ts';
 
 /** Kafka keeps a windowed changelog a day longer than the store needs it, for slow restores. */
@@ -53,7 +54,7 @@ export class JoinBufferBuilder<S extends StateStore> implements StoreBuilder<S> 
   }
 
   build(): S {
-    const engine = this.supplier.get();
+    const engine = new OrderedWriteBuffer(this.supplier.get());
     return this.#create(this.#logging ? new ChangeLoggingKeyValueStore(engine, false) : engine, engine);
   }
 }

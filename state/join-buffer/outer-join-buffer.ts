@@ -104,11 +104,18 @@ export class KeyValueOuterJoinBuffer<K, VL, VR> implements OuterJoinBuffer<K, VL
   takeClosed(candidatesBefore: number, isClosed: (side: JoinSide, timestamp: number) => boolean): UnjoinedRecord<K, VL, VR>[] {
     const taken: UnjoinedRecord<K, VL, VR>[] = [];
     if (candidatesBefore <= 0) return taken;
-    const upper = Buffer.alloc(TIMESTAMP_BYTES);
+    const upper = Buffer.alloc(TIMESTAMP_BYTES + 1, 0xff);
     writeTimestamp(upper, 0, candidatesBefore - 1);
-    // Every key of a timestamp ≤ upper's sorts before upper + 0xff.
+    // Start at the oldest record that can still be here: what was taken before lies below it, and in RocksDB
+    // the deletes it left behind would otherwise be stepped over by every scan.
+    let lower: Buffer | null = null;
+    if (Number.isFinite(this.#oldest) && this.#oldest > 0) {
+      lower = Buffer.alloc(TIMESTAMP_BYTES);
+      writeTimestamp(lower, 0, this.#oldest);
+    }
     let oldestKept = Number.POSITIVE_INFINITY;
-    for (const entry of this.#store.range(null, Buffer.concat([upper, Buffer.from([0xff])]))) {
+    // Every key of a timestamp ≤ candidatesBefore − 1 sorts at or before upper (that timestamp, then 0xff).
+    for (const entry of this.#store.range(lower, upper)) {
       const timestamp = readTimestamp(entry.key, 0);
       const side = entry.key[TIMESTAMP_BYTES] as JoinSide;
       if (!isClosed(side, timestamp)) {

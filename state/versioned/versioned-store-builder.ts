@@ -1,9 +1,10 @@
 // Versioned stores: suppliers naming the engine and the history retention, and the builder composing
-// metered → change-logging → versioned logic → engine. Versioned stores have no record cache.
+// metered → change-logging → versioned logic → ordered write buffer → engine. Versioned stores have no record cache.
 
 import type { Serde } from '../../common/serdes.ts';
 import type { StoreBuilder } from '../api/store-builder.ts';
 import type { VersionedBytesStoreSupplier } from '../api/versioned-key-value-store.ts';
+import { OrderedWriteBuffer } from '../join-buffer/ordered-write-buffer.ts';
 import { inMemoryKeyValueStoreSupplier } from '../memory/in-memory-key-value-store.ts';
 import { rocksDbKeyValueStoreSupplier } from '../rocksdb/rocksdb-key-value-store.ts';
 import { ChangeLoggingVersionedBytesStore } from './change-logging-versioned-bytes-store.ts';
@@ -60,7 +61,11 @@ export class VersionedKeyValueStoreBuilder<K, V> implements StoreBuilder<Metered
   }
 
   build(): MeteredVersionedKeyValueStore<K, V> {
-    let store: VersionedBytesStore = new KeyValueVersionedBytesStore(this.name, this.supplier.engine.get(), this.supplier.historyRetentionMs);
+    let store: VersionedBytesStore = new KeyValueVersionedBytesStore(
+      this.name,
+      new OrderedWriteBuffer(this.supplier.engine.get()),
+      this.supplier.historyRetentionMs,
+    );
     if (this.#logging) store = new ChangeLoggingVersionedBytesStore(store);
     return new MeteredVersionedKeyValueStore<K, V>(store, this.keySerde, this.valueSerde, this.supplier.metricsScope);
   }

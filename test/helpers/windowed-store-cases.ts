@@ -90,6 +90,18 @@ export function windowStoreCases(engine: string, supplier: WindowSupplierFactory
       expect(store.fetch('a', 0, 0).map((kv) => kv.value)).toEqual(['x', 'y']);
     });
 
+    it('keeps processor metadata outside the windows, logged and restored with them', () => {
+      const context = storeContext();
+      const store = open(Stores.timestampedWindowStoreBuilder(supplier('meta', 1000, 10), S, S).build(), context);
+      store.put('a', { value: 'x', timestamp: 3 }, 0);
+      store.writeProcessorMetadata('emit-final', 1234);
+      expect(store.all()).toHaveLength(1);
+      const copy = open(Stores.timestampedWindowStoreBuilder(supplier('meta-copy', 1000, 10), S, S).build(), storeContext());
+      copy.restoreBatch(context.changelog.map((c) => ({ key: c.key, value: c.value, timestamp: c.timestamp })));
+      expect(copy.readProcessorMetadata('emit-final')).toBe(1234);
+      expect(copy.fetch('a', 0)).toEqual({ value: 'x', timestamp: 3 });
+    });
+
     it('logs through the changelog and rebuilds from it; caching holds writes until flush', () => {
       const context = storeContext(1024 * 1024);
       const store = open(Stores.windowStoreBuilder(supplier('logged', 1000, 10), S, S).withCachingEnabled().build(), context);

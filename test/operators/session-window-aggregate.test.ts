@@ -142,6 +142,19 @@ describe('session windows', () => {
     expect(readSessions(d, 'out')).toEqual(['b@10/11=2']);
   });
 
+  it('beyond Kafka: emit-final sessions also close on the wall clock once the task is idle', () => {
+    const d = sessionCount(SessionWindows.ofInactivityGapAndGrace(5_000, 1_000), {
+      emit: EmitStrategy.onWindowClose().withWallClockCloseAfter(2_000),
+    });
+    const input = d.createInputTopic('in', S, S);
+    input.pipeInput('a', 'x', 1_000);
+    input.pipeInput('a', 'x', 2_000);
+    d.advanceWallClockTime(3_000); // idle 3 s: stream time taken as 5 s; [1 s, 2 s] needs 2 + 5 + 1 = 8 s
+    expect(readSessions(d, 'out')).toEqual([]);
+    d.advanceWallClockTime(4_000); // taken as 9 s
+    expect(readSessions(d, 'out', undefined, true)).toEqual(['a@1000/2000=2#2000']);
+  });
+
   it('works the same on RocksDB stores', () => {
     const d = sessionCount(SessionWindows.ofInactivityGapAndGrace(5, 100), { storeType: 'rocksdb', caching: true });
     const input = d.createInputTopic('in', S, S);

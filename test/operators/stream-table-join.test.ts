@@ -63,6 +63,18 @@ describe('KStream-KTable join', () => {
     expect(out.readRecord()).toMatchObject({ key: 'k', value: '[x, v2]', timestamp: 50 });
   });
 
+  it('without a versioned table, an out-of-order stream record joins the current row, not the one of its time', () => {
+    const { left, right, out } = streamTable('join');
+    right.pipeInput('k', 'v1', 100);
+    right.pipeInput('k', 'v2', 300);
+    left.pipeInput('k', 'late', 200);
+    left.pipeInput('k', 'older', 50);
+    expect(out.readRecordsToList().map((r) => [r.value, r.timestamp])).toEqual([
+      ['[late, v2]', 200],
+      ['[older, v2]', 50],
+    ]);
+  });
+
   it('inner join drops null keys and values; left join emits a null key with no table value (KIP-962)', () => {
     const inner = streamTable('join');
     inner.right.pipeInput('k', 'v', 1);

@@ -58,6 +58,20 @@ describe('KTable-KTable join', () => {
     expect(out.readRecord()).toMatchObject({ value: '[l, r]', timestamp: 100 });
   });
 
+  it('out-of-order updates (older timestamps) still replace the row; the result keeps the larger timestamp', () => {
+    const { left, right, out } = tableTable('leftJoin', false);
+    left.pipeInput('k', 'A', 100);
+    right.pipeInput('k', 'a', 300);
+    left.pipeInput('k', 'B', 50);
+    right.pipeInput('k', null, 10);
+    expect(out.readRecordsToList().map((r) => [r.value, r.timestamp])).toEqual([
+      ['[A, null]', 100],
+      ['[A, a]', 300],
+      ['[B, a]', 300],
+      ['[B, null]', 50],
+    ]);
+  });
+
   it('records the two tables topics as a co-partition group', () => {
     const b = new StreamsBuilder({ defaultStoreType: 'in-memory' });
     b.table<string, string>('positions', Consumed.with(S, S)).join(b.table<string, string>('limits', Consumed.with(S, S)), pair);

@@ -105,6 +105,26 @@ describe('timestamped stream-table joins on versioned tables', () => {
     expect(d.createOutputTopic('out', S, J).readValuesToList()).toEqual([200, 220]);
   });
 
+  it('foreign-key joins read the latest version of versioned tables and ignore out-of-order updates', () => {
+    const b = new StreamsBuilder({ defaultStoreType: 'in-memory' });
+    const prices = versionedTable<string, number>(b, 'prices', Consumed.with(S, J), {
+      supplier: Stores.inMemoryVersionedKeyValueStore('prices-store', 10_000),
+    });
+    const positions = versionedTable<string, { symbol: string; qty: number }>(b, 'positions', Consumed.with(S, J), {
+      supplier: Stores.inMemoryVersionedKeyValueStore('positions-store', 10_000),
+    });
+    positions.leftJoin(prices, (p) => p.symbol, (p, price) => p.qty * (price ?? 0)).toStream().to('out', Produced.with(S, J));
+    const d = driverFor(b.build());
+    const px = d.createInputTopic('prices', S, J);
+    const pos = d.createInputTopic('positions', S, J);
+    px.pipeInput('NVDA', 100, 1000);
+    pos.pipeInput('A1|NVDA', { symbol: 'NVDA', qty: 2 }, 1000);
+    px.pipeInput('NVDA', 50, 500); // out of order: history only
+    pos.pipeInput('A1|NVDA', { symbol: 'NVDA', qty: 9 }, 900); // out of order: history only
+    px.pipeInput('NVDA', 110, 1100);
+    expect(d.createOutputTopic('out', S, J).readValuesToList()).toEqual([200, 220]);
+  });
+
   it('a versioned global table is looked up as of the stream record timestamp', () => {
     const b = new StreamsBuilder({ defaultStoreType: 'in-memory' });
     const fx = versionedGlobalTable<string, number>(b, 'fx', Consumed.with(S, J), { supplier: Stores.inMemoryVersionedKeyValueStore('fx-store', 60_000) });
@@ -119,6 +139,18 @@ describe('timestamped stream-table joins on versioned tables', () => {
     payments.pipeInput('p1', { ccy: 'EUR', amount: 10 }, 1500);
     payments.pipeInput('p2', { ccy: 'EUR', amount: 10 }, 2500);
     expect(d.createOutputTopic('out', S, J).readValuesToList()).toEqual([11, 12]);
+  });
+});
+
+describe('describing joins', () => {
+  it('lists the join processors with the stores they use', () => {
+    const b = new StreamsBuilder({ defaultStoreType: 'in-memory' });
+    const left = b.stream<string, string>('left', Consumed.with(S, S));
+    const right = b.stream<string, string>('right', Consumed.with(S, S));
+    left.join(right, (l, r) => l + r, JoinWindows.ofTimeDifferenceWithNoGrace(10)).to('out', Produced.with(S, S));
+    const text = b.build().describe().toString();
+    expect(text).toContain('Processor: KSTREAM-JOINTHIS-0000000002 (stores: [KSTREAM-JOINOTHER-0000000003-store, KSTREAM-JOINTHIS-0000000002-store])');
+    expect(text).toContain('Processor: KSTREAM-MERGE-0000000004 (stores: [])');
   });
 });
 

@@ -107,33 +107,33 @@ describe('versioned store agrees with a naive model', () => {
   });
 
   for (const engine of ['in-memory', 'rocksdb'] as const) {
-  it(`every lookup within the retention answers what the accepted puts say (${engine})`, () => {
-    fc.assert(
-      fc.property(fc.array(put, { maxLength: 40 }), fc.integer({ min: 0, max: 150 }), (puts, retention) => {
-        const { store } = versionedStore(engine, retention, `model-${engine}`);
-        const accepted: Array<{ key: string; value: string | null; timestamp: number; order: number }> = [];
-        let streamTime = Number.NEGATIVE_INFINITY;
-        puts.forEach((p, order) => {
-          const result = store.put(p.key, p.value, p.timestamp);
-          const tooOld = p.timestamp < streamTime - retention;
-          expect(result === VersionedPut.NOT_PUT).toBe(tooOld);
-          if (tooOld) return;
-          streamTime = Math.max(streamTime, p.timestamp);
-          accepted.push({ ...p, order });
-        });
-        for (const key of ['a', 'b']) {
-          for (let t = Math.max(0, streamTime - retention); t <= 210; t += 3) {
-            const current = accepted
-              .filter((p) => p.key === key && p.timestamp <= t)
-              .sort((x, y) => x.timestamp - y.timestamp || x.order - y.order)
-              .at(-1);
-            expect(store.get(key, t)?.value, `${key} at ${t}`).toEqual(current?.value ?? undefined);
+    it(`every lookup within the retention answers what the accepted puts say (${engine})`, () => {
+      fc.assert(
+        fc.property(fc.array(put, { maxLength: 40 }), fc.integer({ min: 0, max: 150 }), (puts, retention) => {
+          const { store } = versionedStore(engine, retention, `model-${engine}`);
+          const accepted: Array<{ key: string; value: string | null; timestamp: number; order: number }> = [];
+          let streamTime = Number.NEGATIVE_INFINITY;
+          puts.forEach((p, order) => {
+            const result = store.put(p.key, p.value, p.timestamp);
+            const tooOld = p.timestamp < streamTime - retention;
+            expect(result === VersionedPut.NOT_PUT).toBe(tooOld);
+            if (tooOld) return;
+            streamTime = Math.max(streamTime, p.timestamp);
+            accepted.push({ ...p, order });
+          });
+          for (const key of ['a', 'b']) {
+            for (let t = Math.max(0, streamTime - retention); t <= 210; t += 3) {
+              const current = accepted
+                .filter((p) => p.key === key && p.timestamp <= t)
+                .sort((x, y) => x.timestamp - y.timestamp || x.order - y.order)
+                .at(-1);
+              expect(store.get(key, t)?.value, `${key} at ${t}`).toEqual(current?.value ?? undefined);
+            }
           }
-        }
-        store.close();
-      }),
-      { numRuns: engine === 'rocksdb' ? 25 : 200 },
-    );
-  });
+          store.close();
+        }),
+        { numRuns: engine === 'rocksdb' ? 25 : 200 },
+      );
+    });
   }
 });

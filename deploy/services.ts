@@ -1,0 +1,98 @@
+// What each deployed service may touch: its topics, its tables, its ids on the cluster. The IAM policies, the
+// container settings and the scaling rules are all derived from this one list, so a grant is reviewed here.
+
+import type { TableId } from '../apps/dynamodb/tables.ts';
+import { Topics, type TopicName } from '../apps/schemas/topics.ts';
+
+export const serviceNames = ['killswitch-aggregator', 'order-router', 'risk-signals', 'margin', 'enforcement', 'generator', 'console'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+export const ServiceKind = {
+  /** A topology on the streams runtime: consumer group, internal topics, transactions, dead letters. */
+  STREAMS: 'streams',
+  /** Only produces (the order generator): no group, no state. */
+  PRODUCER: 'producer',
+  /** The operator console: an HTTP server behind the load balancer that tails topics and writes commands. */
+  CONSOLE: 'console',
+} as const;
+export type ServiceKind = (typeof ServiceKind)[keyof typeof ServiceKind];
+
+export interface ServiceSpec {
+  readonly name: ServiceName;
+  readonly kind: ServiceKind;
+  /**
+   * The prefix of everything the service names on the cluster: its consumer group (exactly this), the groups of
+   * its restore and global-table consumers, its internal topics and its transactional ids (this plus `-…`).
+   */
+  readonly applicationId: string;
+  readonly reads: readonly TopicName[];
+  readonly writes: readonly TopicName[];
+  readonly tables: { readonly write: readonly TableId[]; readonly read: readonly TableId[] };
+  /** The container's command after the image's `node bin/risk-streams.ts run`. */
+  readonly command: readonly string[];
+}
+
+const streams = (
+  name: ServiceName,
+  reads: readonly TopicName[],
+  writes: readonly TopicName[],
+  tables: ServiceSpec['tables'] = { write: [], read: [] },
+): ServiceSpec => ({
+  name,
+  kind: ServiceKind.STREAMS,
+  applicationId: name,
+  reads,
+  // Every topology dead-letters records that break a topic rule (apps/streams-config.ts).
+  writes: [...writes, Topics.DEAD_LETTER],
+  tables,
+  command: [name],
+});
+
+export const services: Readonly<Record<ServiceName, ServiceSpec>> = {
+  'killswitch-aggregator': streams('killswitch-aggregator', [Topics.KILLSWITCH_COMMANDS], [Topics.KILLSWITCH_STATE], {
+    write: ['stateCache'],
+    read: [],
+  }),
+  // Fail-closed: it reads the whole state topic as a global table before routing an order.
+  'order-router': streams('order-router', [Topics.ORDERS, Topics.KILLSWITCH_STATE], [Topics.ORDERS_GATED, Topics.AUDIT], {
+    write: ['auditIndex'],
+    read: [],
+  }),
+  'risk-signals': streams('risk-signals', [Topics.ORDERS], [Topics.RISK_SIGNALS, Topics.KILLSWITCH_COMMANDS]),
+  margin: streams('margin', [Topics.FILLS, Topics.PRICES, Topics.BETAS, Topics.CASH], [Topics.MARGIN_CALC, Topics.STRESS], {
+    write: ['accountState'],
+    read: [],
+  }),
+  // Fills give the positions a liquidation lists; the margin-call annotation updates the margin item in place.
+  enforcement: streams(
+    'enforcement',
+    [Topics.MARGIN_CALC, Topics.STRESS, Topics.FILLS],
+    [Topics.MARGIN_CALLS, Topics.RESTRICTIONS, Topics.LIQUIDATIONS, Topics.AUDIT],
+    { write: ['accountState'], read: [] },
+  ),
+  // Stands in for the clients, the venue, market data, reference data and treasury of a demo; it never sends
+  // kill-switch commands, which only operators and risk signals may.
+  generator: {
+    name: 'generator',
+    kind: ServiceKind.PRODUCER,
+    applicationId: 'generator',
+    reads: [],
+    writes: [Topics.ORDERS, Topics.FILLS, Topics.PRICES, Topics.BETAS, Topics.CASH],
+    tables: { write: [], read: [] },
+    command: ['generator'],
+  },
+  console: {
+    name: 'console',
+    kind: ServiceKind.CONSOLE,
+    applicationId: 'console',
+    reads: [Topics.KILLSWITCH_STATE, Topics.AUDIT, Topics.MARGIN_CALC, Topics.MARGIN_CALLS, Topics.RESTRICTIONS, Topics.LIQUIDATIONS],
+    writes: [Topics.KILLSWITCH_COMMANDS],
+    tables: { write: [], read: ['auditIndex', 'stateCache', 'accountState'] },
+    command: ['console'],
+  },
+};
+
+/** The services that consume partitions: their lag drives scaling and their partitions cap their task count. */
+export function consumesPartitions(spec: ServiceSpec): boolean {
+  return spec.kind === ServiceKind.STREAMS;
+}

@@ -1,0 +1,48 @@
+"""The SparkSession every job and test uses. Run as a plain `python spark/<job>.py` it is a small local session
+(a couple of cores, few shuffle partitions, no UI, bound to loopback); under spark-submit (EMR Serverless, a
+cluster) the submitter's master and resources are left alone."""
+
+from __future__ import annotations
+
+import os
+
+from pyspark.sql import SparkSession
+
+# The Kafka connector matching pyspark's Scala 2.12 build; fetched from Maven Central by Spark's own resolver.
+KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:{version}"
+
+
+def _under_spark_submit() -> bool:
+    # spark-submit starts the JVM first and hands the Python driver its gateway.
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def build_session(app_name: str, *, kafka: bool = False, master: str | None = None, shuffle_partitions: int | None = None) -> SparkSession:
+    import pyspark
+
+    builder = SparkSession.builder.appName(app_name)
+    # Epoch milliseconds stay epoch milliseconds, whatever the machine's zone.
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    if master is not None or not _under_spark_submit():
+        cores = os.environ.get("SPARK_LOCAL_CORES", "2")
+        builder = (
+            builder.master(master or os.environ.get("SPARK_MASTER", f"local[{cores}]"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "2g"))
+            .config("spark.sql.shuffle.partitions", str(shuffle_partitions or int(os.environ.get("SPARK_SHUFFLE_PARTITIONS", "4"))))
+            .config("spark.sql.adaptive.enabled", "true")
+            .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
+            # Local runs are short-lived and small: a serial collector starts quicker and uses less memory.
+            .config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC")
+            .config("spark.sql.warehouse.dir", os.path.join(os.environ.get("TMPDIR", "/tmp"), "risk-streams-spark-warehouse"))
+        )
+    elif shuffle_partitions is not None:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    if kafka:
+        builder = builder.config("spark.jars.packages", KAFKA_PACKAGE.format(version=pyspark.__version__))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
+    return spark
