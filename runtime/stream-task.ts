@@ -4,7 +4,7 @@
 
 import { DeserializationError, ProcessingError, StreamsError, TaskMigratedError } from '../common/errors.ts';
 import type { Logger } from '../common/logger.ts';
-import type { Sensor, StreamsMetrics } from '../common/metrics.ts';
+import { LATENCY_BOUNDS_MS, AGE_BOUNDS_MS, INFO_SAMPLE_EVERY, type LatencySampler, type Sensor, type StreamsMetrics } from '../common/metrics.ts';
 import type { ConsumedRecord, StreamRecord } from '../common/record.ts';
 import type { Clock } from '../common/time.ts';
 import { PunctuationType, supplyProcessor, type Cancellable, type Punctuator } from '../operators/api/processor.ts';
@@ -15,6 +15,7 @@ import type { StreamsConfig } from './config.ts';
 import { deadLetterRecord, respond, type ErrorContext } from './errors/exception-handlers.ts';
 import type { RecordCollector } from './ports.ts';
 import { ProcessorRuntimeNode, type RuntimeNode, type Scheduler } from './processor-node.ts';
+import { EngineSensor } from './metrics/engine-metrics.ts';
 import { PunctuationQueue } from './punctuation-queue.ts';
 import { RecordPartitioner } from './record-partitioner.ts';
 import { TaskContext } from './task-context.ts';
@@ -56,6 +57,8 @@ export class StreamTask implements Scheduler {
   readonly #processed: Sensor;
   readonly #dropped: Sensor;
   readonly #punctuations: Sensor;
+  readonly #processLatency: LatencySampler;
+  readonly #metrics: StreamsMetrics;
   #initialized = false;
   readonly #defaults: DefaultSerdes;
 
@@ -78,7 +81,9 @@ export class StreamTask implements Scheduler {
     const tags = { task_id: this.id };
     this.#processed = options.metrics.sensor('process', tags);
     this.#dropped = options.metrics.sensor('dropped_records', { ...tags, reason: 'error' });
-    this.#punctuations = options.metrics.sensor('punctuate', tags);
+    this.#punctuations = options.metrics.histogram(EngineSensor.PUNCTUATE, tags, LATENCY_BOUNDS_MS);
+    this.#processLatency = options.metrics.sampler(EngineSensor.PROCESS_LATENCY, tags);
+    this.#metrics = options.metrics;
 
     for (const storeName of subtopology.stores) {
       this.context.stores.set(storeName, topology.stateStore(storeName)!.build());
@@ -131,6 +136,7 @@ export class StreamTask implements Scheduler {
     const source = this.#sources.get(record.topic);
     if (source === undefined) throw new StreamsError('STREAMS_UNKNOWN_TOPIC', `task ${this.id} does not consume ${record.topic}`);
     const ctx = this.context;
+    const started = this.#processLatency.start();
     ctx.currentRecord = record;
     this.#consumedOffsets.set(`${record.topic}:${record.partition}`, {
       topic: record.topic,
@@ -169,6 +175,7 @@ export class StreamTask implements Scheduler {
       this.#handleError('processing', record, null, error);
     }
     this.#processed.record();
+    this.#processLatency.end(started);
     ctx.currentRecord = null;
   }
 
@@ -185,8 +192,9 @@ export class StreamTask implements Scheduler {
   schedule(node: RuntimeNode, intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable {
     if (!(intervalMs >= 1)) throw new StreamsError('STREAMS_SCHEDULE', `${node.name}: punctuation interval must be ≥ 1 ms`);
     const run = (p: Punctuator, timestamp: number) => {
-      this.#punctuations.record();
+      const started = performance.now();
       this.context.withRecordContext(timestamp, {}, () => p(timestamp));
+      this.#punctuations.record(performance.now() - started);
     };
     if (type === PunctuationType.STREAM_TIME) return this.#streamTimeQueue.schedule(0, intervalMs, punctuator, run);
     return this.#wallClockQueue.schedule(this.context.clock.now() + intervalMs, intervalMs, punctuator, run);
@@ -215,6 +223,10 @@ export class StreamTask implements Scheduler {
     const valueSerde = resolveSerde(def.valueSerde, this.#defaults, 'value');
     const staticTopic = typeof def.topic === 'string' ? resolveTopic(def.topic) : null;
     const extractor = typeof def.topic === 'string' ? null : def.topic;
+    // KIP-613's end-to-end latency, sampled like process latency: reading the clock per output record costs more than the rest of the metrics.
+    const e2e = this.#metrics.histogram(EngineSensor.RECORD_E2E_LATENCY, { task_id: this.id, processor_node_id: def.name }, AGE_BOUNDS_MS);
+    const every = this.#metrics.level === 'debug' ? 1 : INFO_SAMPLE_EVERY;
+    let countdown = 1;
     return {
       name: def.name,
       init() {},
@@ -227,6 +239,12 @@ export class StreamTask implements Scheduler {
         const chosen = def.partitioner?.(topic, record.key, record.value, numPartitions);
         const partition = chosen ?? this.#partitioner.partition(topic, key, numPartitions);
         ctx.collector.send({ topic, partition, key, value, timestamp: record.timestamp, headers: record.headers });
+        if (--countdown === 0) {
+          countdown = every;
+          // A clock behind the record (a replay on a manual clock) says nothing about latency.
+          const age = ctx.clock.now() - record.timestamp;
+          if (age >= 0) e2e.record(age);
+        }
       },
     };
   }

@@ -115,7 +115,7 @@ def read_record_files(spark: SparkSession, input_dir: str, topics: list[str]) ->
         df = read_record_file(spark, input_dir, topic)
         if df is not None:
             frames.append(df)
-    return _union_wide(frames)
+    return _union_wide(frames, topics)
 
 
 def kafka_stream(spark: SparkSession, brokers: str, topics: list[str], starting_offsets: str = "earliest", max_offsets: int | None = None) -> DataFrame:
@@ -149,16 +149,17 @@ def from_kafka_batch(raw: DataFrame, topics: list[str]) -> DataFrame | None:
             F.from_json("text", VALUE_SCHEMAS[topic]).alias("value"),
         )
         frames.append(df.where(F.col("value").isNotNull()).where(VALID_VALUE[topic]))
-    return _union_wide(frames)
+    return _union_wide(frames, topics)
 
 
-def _union_wide(frames: list[DataFrame]) -> DataFrame | None:
-    """Unions per-topic frames by giving each the union of all value fields (absent ones null)."""
+def _union_wide(frames: list[DataFrame], topics: list[str]) -> DataFrame | None:
+    """Unions per-topic frames by giving each the value fields of all the topics (absent ones null), so the
+    result has the same columns whichever of the topics' files exist."""
     if not frames:
         return None
     fields: dict[str, object] = {}
-    for df in frames:
-        for f in df.schema["value"].dataType.fields:  # type: ignore[attr-defined]
+    for topic in topics:
+        for f in VALUE_SCHEMAS[topic].fields:
             fields.setdefault(f.name, f.dataType)
     wide = []
     for df in frames:

@@ -48,11 +48,11 @@ export class RolePolicies {
       if (resource.Type !== 'AWS::IAM::Policy') continue;
       const roles = resource.Properties.Roles as { Ref?: string }[];
       if (!roles.some((r) => r.Ref === roleLogicalId)) continue;
-      statements.push(...((resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement ?? []));
+      statements.push(...((resource.Properties.PolicyDocument as unknown as { Statement: Statement[] }).Statement ?? []));
     }
     const role = json.Resources[roleLogicalId];
     if (role === undefined || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role`);
-    for (const policy of (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []) statements.push(...policy.PolicyDocument.Statement);
+    for (const policy of (role.Properties.Policies as unknown as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []) statements.push(...policy.PolicyDocument.Statement);
     this.statements = statements;
     this.managedPolicies = (role.Properties.ManagedPolicyArns as Json[] | undefined) ?? [];
   }

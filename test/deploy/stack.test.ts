@@ -2,7 +2,7 @@
 // service deploys, scales and stops, what the tables and the Spark jobs look like, and that cdk-nag passes.
 
 import { join } from 'node:path';
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { App, Aspects, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -62,7 +62,7 @@ describe('Kafka', () => {
   });
 
   it('gets the contract topics from a task that must succeed before any service exists', () => {
-    const plan = JSON.parse(envOf(containerOf('topics')).TOPIC_PLAN) as { name: string; partitions: number; config?: Record<string, string> }[];
+    const plan = JSON.parse(envOf(containerOf('topics')).TOPIC_PLAN as string) as { name: string; partitions: number; config?: Record<string, string> }[];
     expect(plan.map((t) => t.name)).toEqual(contractTopics);
     expect(plan.every((t) => t.partitions === 3)).toBe(true);
     expect(plan.find((t) => t.name === Topics.KILLSWITCH_STATE)!.config).toEqual({ 'cleanup.policy': 'compact' });
@@ -232,7 +232,7 @@ describe('tables', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: input.TableName,
       KeySchema: input.KeySchema,
-      AttributeDefinitions: Match.arrayEquals(input.AttributeDefinitions!.map((a) => Match.objectEquals(a as Record<string, unknown>))),
+      AttributeDefinitions: Match.arrayEquals(input.AttributeDefinitions!.map((a) => Match.objectEquals({ ...a }))),
       BillingMode: 'PAY_PER_REQUEST',
       TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
