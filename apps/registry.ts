@@ -5,6 +5,7 @@ import type { Topology } from '../topology/topology.ts';
 import type { RiskConfig } from './config.ts';
 import { buildEnforcement } from './enforcement/topology.ts';
 import { buildKillSwitchAggregator } from './killswitch-aggregator/topology.ts';
+import { buildMargin } from './margin/topology.ts';
 import { buildOrderRouter } from './order-router/topology.ts';
 
 export interface AppDefinition {
@@ -17,6 +18,7 @@ export interface AppDefinition {
 export const apps: AppDefinition[] = [
   { name: 'killswitch-aggregator', applicationId: 'killswitch-aggregator', build: (_c, o) => buildKillSwitchAggregator(o) },
   { name: 'order-router', applicationId: 'order-router', build: (_c, o) => buildOrderRouter(o) },
+  { name: 'margin', applicationId: 'margin', build: (c, o) => buildMargin(c, o) },
   { name: 'enforcement', applicationId: 'enforcement', build: (c, o) => buildEnforcement(c, o) },
 ];
 
