@@ -6,6 +6,7 @@ import type { RiskConfig } from './config.ts';
 import { buildEnforcement } from './enforcement/topology.ts';
 import { buildKillSwitchAggregator } from './killswitch-aggregator/topology.ts';
 import { buildMargin } from './margin/topology.ts';
+import { buildRiskSignals } from './risk-signals/topology.ts';
 import { buildOrderRouter } from './order-router/topology.ts';
 
 export interface AppDefinition {
@@ -18,6 +19,7 @@ export interface AppDefinition {
 export const apps: AppDefinition[] = [
   { name: 'killswitch-aggregator', applicationId: 'killswitch-aggregator', build: (_c, o) => buildKillSwitchAggregator(o) },
   { name: 'order-router', applicationId: 'order-router', build: (_c, o) => buildOrderRouter(o) },
+  { name: 'risk-signals', applicationId: 'risk-signals', build: (c, o) => buildRiskSignals(c, o) },
   { name: 'margin', applicationId: 'margin', build: (c, o) => buildMargin(c, o) },
   { name: 'enforcement', applicationId: 'enforcement', build: (c, o) => buildEnforcement(c, o) },
 ];

@@ -3,7 +3,7 @@
 // (end > stream time − grace); windows already closed drop it and count it as late. Results go downstream on every
 // update (through the record cache when the store has one) or, with emit-final, once per window when it closes.
 
-import type { Sensor } from '../common/metrics.ts';
+import { AGE_BOUNDS_MS, type Sensor } from '../common/metrics.ts';
 import type { StreamRecord } from '../common/record.ts';
 import type { ValueAndTimestamp } from '../state/api/value-and-timestamp.ts';
 import { type Windowed, windowed } from '../state/api/windowed.ts';
@@ -55,7 +55,7 @@ export function windowSensors(context: ProcessorContext<any, any>, processorName
   return {
     droppedLate: context.metrics.sensor('dropped_records', { ...task, reason: 'late' }),
     droppedNull: context.metrics.sensor('dropped_records', { ...task, reason: 'null_key_or_value' }),
-    lateness: context.metrics.sensor('record_lateness', { ...task, processor_node_id: processorName }),
+    lateness: context.metrics.histogram('record_lateness', { ...task, processor_node_id: processorName }, AGE_BOUNDS_MS),
     emitted: context.metrics.sensor('window_emitted_records', { ...task, processor_node_id: processorName }),
   };
 }

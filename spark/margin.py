@@ -149,7 +149,10 @@ def margin_timeline(events: DataFrame, cfg: MarginConfig, carried: CarriedState 
         .withColumn("last_beta", F.last(beta, ignorenulls=True).over(as_of))
         .withColumn("px", F.coalesce("last_px", "last_fill_px"))
         .withColumn("bt", F.coalesce("last_beta", F.lit(1.0)))
+        # "Holding" a symbol: the account has had a position in it (a fill, or one carried in) by this point.
+        .withColumn("held", F.max(fill_qty.isNotNull()).over(as_of))
     )
+    touches = F.col("topic").isin(FILLS, CASH, SEED) | F.coalesce(this_symbol & F.col("held"), F.lit(False))
     cash_delta = (
         F.when(F.col("topic") == FILLS, -(F.col("qty") * F.col("price")))
         .when(F.col("topic") == CASH, F.col("amount"))
@@ -167,12 +170,13 @@ def margin_timeline(events: DataFrame, cfg: MarginConfig, carried: CarriedState 
         F.sum(F.when(q > 0, q * F.col("px")).otherwise(F.lit(0.0))).alias("long_mv"),
         F.sum(F.when(q < 0, -q * F.col("px")).otherwise(F.lit(0.0))).alias("short_mv"),
         F.sum(F.when(q != 0, q * F.col("px") * F.col("bt")).otherwise(F.lit(0.0))).alias("beta_weighted_exposure"),
+        F.max(touches).alias("touches"),
     )
     in_account = Window.partitionBy("account_id").orderBy("seq")
     timeline = (
         per_point.join(first_seen, "account_id")
         .withColumn("cash", F.sum("cash_delta").over(in_account.rowsBetween(Window.unboundedPreceding, Window.currentRow)))
-        .where(F.col("seq") >= F.col("first_seq"))
+        .where((F.col("seq") >= F.col("first_seq")) & F.col("touches"))
         .withColumn("market_value", F.col("long_mv") - F.col("short_mv"))
         .withColumn("equity", F.col("cash") + F.col("market_value"))
         .withColumn("maintenance_req", cfg.long_rate * F.col("long_mv") + cfg.short_rate * F.col("short_mv"))

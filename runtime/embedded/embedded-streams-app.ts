@@ -2,8 +2,8 @@
 // fed in timestamp order per task, commits on the interval, global stores loaded before anything runs,
 // stores restored from their changelogs on start. The loop is synchronous; callers decide when to run it.
 
-import { StreamsError, TopologyError } from '../../common/errors.ts';
-import { StreamsMetrics } from '../../common/metrics.ts';
+import { StreamsError } from '../../common/errors.ts';
+import { type Gauge, StreamsMetrics } from '../../common/metrics.ts';
 import type { KeyValue } from '../../common/record.ts';
 import { type Clock, systemClock } from '../../common/time.ts';
 import type { KeyValueStore, ReadOnlyKeyValueStore } from '../../state/api/key-value-store.ts';
@@ -14,7 +14,9 @@ import type { Topology } from '../../topology/topology.ts';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.ts';
 import { GlobalStateManager } from '../global-state.ts';
 import { PartitionGroup } from '../partition-group.ts';
+import { planPartitions } from '../topic-plan.ts';
 import type { RecordCollector } from '../ports.ts';
+import { streamThreadId, ThreadMetrics } from '../metrics/engine-metrics.ts';
 import { StreamTask } from '../stream-task.ts';
 import type { InMemoryCluster } from './in-memory-cluster.ts';
 
@@ -33,6 +35,8 @@ interface TaskRun {
   readonly group: PartitionGroup;
   /** Next offset to fetch per "topic:partition". */
   readonly positions: Map<string, bigint>;
+  /** Records lag per "topic:partition", updated on each fetch. */
+  readonly lags: Map<string, Gauge>;
   lastCommit: number;
 }
 
@@ -44,6 +48,8 @@ export class EmbeddedStreamsApp {
   readonly #clock: Clock;
   readonly #runs: TaskRun[] = [];
   readonly #global: GlobalStateManager;
+  /** The loop is this instance's one stream thread, as far as metrics go. */
+  readonly #thread: ThreadMetrics;
   readonly #globalPositions = new Map<string, bigint>();
   readonly #listeners = new Set<(next: StreamsState, previous: StreamsState) => void>();
   #state: StreamsState = StreamsState.CREATED;
@@ -55,6 +61,7 @@ export class EmbeddedStreamsApp {
     this.config = streamsConfig(config);
     this.metrics = new StreamsMetrics(this.config.metricsRecordingLevel);
     this.#global = new GlobalStateManager(topology, this.config, clock, this.metrics);
+    this.#thread = new ThreadMetrics(this.metrics, streamThreadId(this.config.applicationId));
   }
 
   get state(): StreamsState {
@@ -73,6 +80,7 @@ export class EmbeddedStreamsApp {
   start(): void {
     if (this.#state !== StreamsState.CREATED) throw new StreamsError('STREAMS_ILLEGAL_STATE', `cannot start from ${this.#state}`);
     this.#setState(StreamsState.REBALANCING);
+    const started = performance.now();
     try {
       this.#createTasks();
       this.#global.initialize();
@@ -81,6 +89,7 @@ export class EmbeddedStreamsApp {
         run.task.initialize();
         this.#restore(run.task);
       }
+      this.#thread.rebalance.record(performance.now() - started);
       this.#setState(StreamsState.RUNNING);
     } catch (error) {
       this.#setState(StreamsState.ERROR);
@@ -266,29 +275,13 @@ export class EmbeddedStreamsApp {
       }
     }
     for (const topic of this.#global.topics) if (!cluster.hasTopic(topic)) cluster.createTopic(topic, { partitions: 1 });
-    // Repartition topics take the partition count of the sub-topology that writes them, unless given.
-    const partitionsOf = (sub: (typeof subtopologies)[number]): number => {
-      const counts = sub.sourceTopics.map((t) => {
-        const internal = this.#topology.internalTopics().find((i) => i.name === t);
-        if (internal !== undefined) {
-          const real = this.resolveTopic(t);
-          if (!cluster.hasTopic(real)) {
-            const writer = subtopologies.find((s) => s.sinkTopics.includes(t));
-            cluster.createTopic(real, { partitions: internal.numPartitions ?? (writer ? partitionsOf(writer) : this.config.defaultPartitions) });
-          }
-          return cluster.partitionsFor(real);
-        }
-        return cluster.partitionsFor(t);
-      });
-      const distinct = [...new Set(counts)];
-      if (distinct.length > 1 && sub.stores.length > 0) {
-        const detail = sub.sourceTopics.map((t, i) => `${t} (${counts[i]})`).join(', ');
-        throw new TopologyError(`sub-topology ${sub.id} joins or aggregates topics that are not co-partitioned: ${detail}`);
-      }
-      return Math.max(...counts);
-    };
+    const plan = planPartitions(this.#topology, (topic) => cluster.partitionsFor(topic), this.config.defaultPartitions);
+    for (const internal of this.#topology.internalTopics()) {
+      const real = this.resolveTopic(internal.name);
+      if (!cluster.hasTopic(real)) cluster.createTopic(real, { partitions: plan.topics.get(internal.name)! });
+    }
     for (const sub of subtopologies) {
-      const partitions = partitionsOf(sub);
+      const partitions = plan.subtopologies.get(sub.id)!;
       for (const store of sub.stores) {
         const builder = this.#topology.stateStore(store)!;
         if (builder.loggingEnabled) {
@@ -312,12 +305,14 @@ export class EmbeddedStreamsApp {
         });
         const group = new PartitionGroup();
         const positions = new Map<string, bigint>();
+        const lags = new Map<string, Gauge>();
         for (const topic of task.inputTopics) {
           group.addPartition(topic, partition);
+          lags.set(`${topic}:${partition}`, this.#thread.lag(topic, partition));
           const committed = cluster.committed(this.config.applicationId, topic, partition);
           positions.set(`${topic}:${partition}`, committed ?? 0n);
         }
-        this.#runs.push({ task, group, positions, lastCommit: this.#clock.now() });
+        this.#runs.push({ task, group, positions, lags, lastCommit: this.#clock.now() });
       }
     }
   }
@@ -330,24 +325,36 @@ export class EmbeddedStreamsApp {
       if (restorable.restoreBatch === undefined) continue;
       let offset = 0n;
       const end = this.#cluster.endOffset(topic, task.partition);
+      const progress = this.#thread.restore(task.id, name);
+      progress.remaining.set(Number(end));
       while (offset < end) {
         const batch = this.#cluster.read(topic, task.partition, offset, 10_000);
         restorable.restoreBatch(batch.map((r) => ({ key: r.key!, value: r.value, timestamp: r.timestamp })));
         offset += BigInt(batch.length);
+        progress.restored.record(batch.length);
+        progress.remaining.set(Number(end - offset));
       }
     }
   }
 
   #fetch(run: TaskRun): void {
+    let fetched = 0;
     for (const { topic, partition } of run.group.partitions()) {
       if (run.group.bufferedFor(topic, partition) > 500) continue;
       const id = `${topic}:${partition}`;
       const position = run.positions.get(id)!;
       const records = this.#cluster.read(topic, partition, position, 1000);
-      if (records.length === 0) continue;
+      if (records.length === 0) {
+        run.lags.get(id)!.set(0);
+        continue;
+      }
       run.group.add(records);
-      run.positions.set(id, position + BigInt(records.length));
+      const next = position + BigInt(records.length);
+      run.positions.set(id, next);
+      run.lags.get(id)!.set(Number(this.#cluster.endOffset(topic, partition) - next));
+      fetched += records.length;
     }
+    if (fetched > 0) this.#thread.poll.record(fetched);
   }
 
   #pollGlobal(): void {
@@ -376,8 +383,10 @@ export class EmbeddedStreamsApp {
    * synchronous here 3. commit the consumed offsets for the group.
    */
   #commit(run: TaskRun): void {
+    const started = performance.now();
     const offsets = run.task.prepareCommit();
     if (offsets.length > 0) this.#cluster.commit(this.config.applicationId, offsets);
     run.lastCommit = this.#clock.now();
+    this.#thread.commit.record(performance.now() - started);
   }
 }

@@ -3,7 +3,8 @@
 // of the sub-topology that writes them (unless the topology fixes one), changelogs one partition per task,
 // compacted.
 
-import { StreamsError, TopologyError } from '../../common/errors.ts';
+import { StreamsError } from '../../common/errors.ts';
+import { planPartitions } from '../topic-plan.ts';
 import type { Subtopology, Topology } from '../../topology/topology.ts';
 import type { TopicSpec } from './ports.ts';
 
@@ -36,52 +37,17 @@ export function resolveTopicName(topology: Topology, applicationId: string, topi
 export function planTopics(topology: Topology, applicationId: string, existing: ReadonlyMap<string, number>, defaultPartitions: number): TopicPlan {
   const subtopologies = topology.subtopologies();
   const resolve = (t: string) => resolveTopicName(topology, applicationId, t);
-  const internal = new Map(topology.internalTopics().map((t) => [t.name, t]));
-  const repartitionCounts = new Map<string, number>();
-  const subCounts = new Map<number, number>();
-  const visiting = new Set<number>();
-
-  const countOf = (topic: string): number => {
-    const def = internal.get(topic);
-    if (def === undefined) {
+  const plan = planPartitions(
+    topology,
+    (topic) => {
       const n = existing.get(topic);
       if (n === undefined) throw new StreamsError('STREAMS_MISSING_SOURCE_TOPIC', `source topic ${topic} does not exist: create it before starting the application`);
       return n;
-    }
-    let n = repartitionCounts.get(topic);
-    if (n === undefined) {
-      const writer = subtopologies.find((s) => s.sinkTopics.includes(topic));
-      n = def.numPartitions ?? (writer === undefined ? defaultPartitions : partitionsOf(writer));
-      repartitionCounts.set(topic, n);
-    }
-    return n;
-  };
-
-  const partitionsOf = (sub: Subtopology): number => {
-    const known = subCounts.get(sub.id);
-    if (known !== undefined) return known;
-    if (visiting.has(sub.id)) throw new TopologyError(`sub-topology ${sub.id} reads a repartition topic that it writes itself`);
-    visiting.add(sub.id);
-    const counts = sub.sourceTopics.map(countOf);
-    visiting.delete(sub.id);
-    const distinct = new Set(counts);
-    if (distinct.size > 1 && sub.stores.length > 0) {
-      const detail = sub.sourceTopics.map((t, i) => `${t} (${counts[i]})`).join(', ');
-      throw new TopologyError(`sub-topology ${sub.id} joins or aggregates topics that are not co-partitioned: ${detail}`);
-    }
-    const n = Math.max(...counts);
-    subCounts.set(sub.id, n);
-    return n;
-  };
-
-  const layouts = subtopologies.map((sub) => ({ subtopology: sub, sourceTopics: sub.sourceTopics.map(resolve), partitions: partitionsOf(sub) }));
-
-  for (const group of topology.copartitionGroups()) {
-    const counts = [...group].map((t) => [t, countOf(t)] as const);
-    if (new Set(counts.map(([, n]) => n)).size > 1) {
-      throw new TopologyError(`topics joined together must have the same number of partitions: ${counts.map(([t, n]) => `${t} (${n})`).join(', ')}`);
-    }
-  }
+    },
+    defaultPartitions,
+  );
+  const layouts = subtopologies.map((sub) => ({ subtopology: sub, sourceTopics: sub.sourceTopics.map(resolve), partitions: plan.subtopologies.get(sub.id)! }));
+  const repartitionCounts = new Map(topology.internalTopics().map((t) => [t.name, plan.topics.get(t.name)!]));
 
   const internalTopics: TopicSpec[] = [];
   for (const [name, partitions] of repartitionCounts) {

@@ -244,10 +244,10 @@ def test_margin_call_episodes_open_below_zero_and_cure_at_zero_or_above(spark, t
             price(T0 + 3_000, "TSLA", 175.0),  # excess -8,750: the call is already open
             price(T0 + 4_000, "TSLA", 190.0),  # excess 2,500 → cured
             price(T0 + 5_000, "TSLA", 170.0),  # excess -12,500 → a new call
-            price(T0 + 6_000, "TSLA", 172.0),  # excess -12,000: still the same call
+            price(T0 + 6_000, "TSLA", 172.0),  # excess -11,000: still the same call
         ],
     )
-    assert [round(m["excess"]) for m in r.of("M")] == [100_000, 40_000, -5_000, -8_750, 2_500, -12_500, -12_000]
+    assert [round(m["excess"]) for m in r.of("M")] == [100_000, 40_000, -5_000, -8_750, 2_500, -12_500, -11_000]
     assert [m["status"] for m in r.of("M")] == ["ACTIVE", "ACTIVE", "MARGIN_CALL", "MARGIN_CALL", "WARNING", "MARGIN_CALL", "MARGIN_CALL"]
     assert [(c["account_id"], c["ts"] - T0, c["deficiency"], c["due_ts"] - c["ts"]) for c in r.calls] == [
         ("M", 2_000, pytest.approx(5_000.0), 3_600_000),

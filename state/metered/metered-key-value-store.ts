@@ -1,7 +1,8 @@
-// The typed top of a key-value store: serdes in and out, operation counts (and latencies at debug level).
+// The typed top of a key-value store: serdes in and out, operation counts, and latencies (every call at debug
+// level, a sample of calls at info, flushes always).
 
 import { StateStoreError } from '../../common/errors.ts';
-import type { Sensor, StreamsMetrics } from '../../common/metrics.ts';
+import { LATENCY_BOUNDS_MS, type LatencySampler, type Sensor, type StreamsMetrics } from '../../common/metrics.ts';
 import type { KeyValue } from '../../common/record.ts';
 import type { Serde, Serializer } from '../../common/serdes.ts';
 import type { KeyValueBytesStore, KeyValueStore } from '../api/key-value-store.ts';
@@ -19,7 +20,9 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   readonly #resolveSerdes: ((context: StateStoreContext) => void) | undefined;
   #puts: Sensor | null = null;
   #gets: Sensor | null = null;
-  #timed = false;
+  #putLatency: LatencySampler | null = null;
+  #getLatency: LatencySampler | null = null;
+  #flushLatency: Sensor | null = null;
   #open = false;
 
   /** Serdes left undefined are taken from the context's defaults at init. */
@@ -53,7 +56,9 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
       const tags = { task_id: context.taskId, store: this.name, store_type: this.#metricsScope };
       this.#puts = context.metrics.sensor('store_put', tags);
       this.#gets = context.metrics.sensor('store_get', tags);
-      this.#timed = context.metrics.level === 'debug';
+      this.#putLatency = context.metrics.sampler('store_put_latency', tags);
+      this.#getLatency = context.metrics.sampler('store_get_latency', tags);
+      this.#flushLatency = context.metrics.histogram('store_flush_latency', tags, LATENCY_BOUNDS_MS);
     }
     this.inner.init(context);
     this.#open = true;
@@ -80,16 +85,18 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   get(key: K): V | undefined {
-    const start = this.#timed ? performance.now() : 0;
+    const started = this.#getLatency?.start() ?? -1;
     const bytes = this.inner.get(this.#key(key));
-    this.#gets?.record(this.#timed ? performance.now() - start : 0);
+    this.#gets?.record();
+    this.#getLatency?.end(started);
     return bytes === undefined ? undefined : (this.valueSerde.deserialize(bytes, this.name) ?? undefined);
   }
 
   put(key: K, value: V | null): void {
-    const start = this.#timed ? performance.now() : 0;
+    const started = this.#putLatency?.start() ?? -1;
     this.inner.put(this.#key(key), this.valueSerde.serialize(value, this.name));
-    this.#puts?.record(this.#timed ? performance.now() - start : 0);
+    this.#puts?.record();
+    this.#putLatency?.end(started);
   }
 
   putIfAbsent(key: K, value: V): V | undefined {
@@ -127,7 +134,9 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.inner.approximateNumEntries();
   }
   flush(): void {
+    const started = performance.now();
     this.inner.flush();
+    this.#flushLatency?.record(performance.now() - started);
   }
   close(): void {
     this.inner.close();

@@ -2,7 +2,7 @@
 // (what is already expired must not be read), operation counts, and the hookup to the record cache's flushes.
 
 import { StateStoreError } from '../../common/errors.ts';
-import type { Sensor, StreamsMetrics } from '../../common/metrics.ts';
+import { LATENCY_BOUNDS_MS, type Sensor, type StreamsMetrics } from '../../common/metrics.ts';
 import type { Headers } from '../../common/record.ts';
 import type { Serde } from '../../common/serdes.ts';
 import type { KeyValueBytesStore } from '../api/key-value-store.ts';
@@ -41,6 +41,7 @@ export abstract class MeteredSegmentedStore<K, V> implements StateStore, Restore
   protected puts: Sensor | null = null;
   protected fetches: Sensor | null = null;
   protected expiredDrops: Sensor | null = null;
+  #flushLatency: Sensor | null = null;
   #open = false;
 
   constructor(
@@ -77,13 +78,16 @@ export abstract class MeteredSegmentedStore<K, V> implements StateStore, Restore
       this.puts = context.metrics.sensor('store_put', tags);
       this.fetches = context.metrics.sensor('store_fetch', tags);
       this.expiredDrops = context.metrics.sensor('expired_window_record_drop', { task_id: context.taskId, store: this.name });
+      this.#flushLatency = context.metrics.histogram('store_flush_latency', tags, LATENCY_BOUNDS_MS);
     }
     this.inner.init(context);
     this.#open = true;
   }
 
   flush(): void {
+    const started = performance.now();
     this.inner.flush();
+    this.#flushLatency?.record(performance.now() - started);
   }
   close(): void {
     this.inner.close();
