@@ -24,8 +24,16 @@ export interface PipelineOptions {
 export interface Pipeline {
   readonly cluster: InMemoryCluster;
   readonly apps: ReadonlyMap<string, EmbeddedStreamsApp>;
-  /** End offsets of every topic before the run: records past them were produced by the apps. */
-  readonly startOffsets: Map<string, bigint[]>;
+  /** Input records not yet appended, in replay order (timestamp, topic name, file order). */
+  readonly pending: FileRecordOnTopic[];
+  /** "topic:partition:offset" of every input record appended, so outputs leave them out. */
+  readonly inputOffsets: Set<string>;
+  readonly partitioner: RecordPartitioner;
+}
+
+interface FileRecordOnTopic {
+  readonly topic: string;
+  readonly record: FileRecord;
 }
 
 /** Creates the cluster with the contract's topics, appends the inputs (file order kept), starts the apps. */
@@ -35,20 +43,13 @@ export function createPipeline(inputs: ReadonlyMap<string, readonly FileRecord[]
   for (const topic of Object.values(Topics)) {
     cluster.createTopic(topic, { partitions: topic === Topics.KILLSWITCH_STATE ? 1 : partitions, config: topicConfigs[topic] });
   }
-  const partitioner = new RecordPartitioner();
+  const pending: FileRecordOnTopic[] = [];
   for (const [topic, records] of inputs) {
     if (!cluster.hasTopic(topic)) cluster.createTopic(topic, { partitions });
-    const n = cluster.partitionsFor(topic);
-    for (const r of records) {
-      const key = r.key === null ? null : Buffer.from(r.key, 'utf8');
-      const value = r.value === null ? null : Buffer.from(JSON.stringify(r.value), 'utf8');
-      cluster.append({ topic, partition: partitioner.partition(topic, key, n), key, value, timestamp: r.timestamp, headers: r.headers ?? {} });
-    }
+    for (const record of records) pending.push({ topic, record });
   }
-  const startOffsets = new Map<string, bigint[]>();
-  for (const topic of cluster.topicNames()) {
-    startOffsets.set(topic, Array.from({ length: cluster.partitionsFor(topic) }, (_, p) => cluster.endOffset(topic, p)));
-  }
+  // Stable: within a file, file order is kept (a late record stays late).
+  pending.sort((a, b) => a.record.timestamp - b.record.timestamp || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
   const clock = new ManualClock(0);
   const running = new Map<string, EmbeddedStreamsApp>();
   for (const def of options.apps ?? allApps) {
@@ -63,24 +64,46 @@ export function createPipeline(inputs: ReadonlyMap<string, readonly FileRecord[]
     app.start();
     running.set(def.name, app);
   }
-  return { cluster, apps: running, startOffsets };
+  return { cluster, apps: running, pending, inputOffsets: new Set(), partitioner: new RecordPartitioner() };
+}
+
+/** Appends one outside record (an input file's, or a live one such as an operator command). */
+export function appendInput(pipeline: Pipeline, topic: string, r: FileRecord): void {
+  const { cluster } = pipeline;
+  const key = r.key === null ? null : Buffer.from(r.key, 'utf8');
+  const value = r.value === null ? null : Buffer.from(JSON.stringify(r.value), 'utf8');
+  const partition = pipeline.partitioner.partition(topic, key, cluster.partitionsFor(topic));
+  const offset = cluster.append({ topic, partition, key, value, timestamp: r.timestamp, headers: r.headers ?? {} });
+  pipeline.inputOffsets.add(`${topic}:${partition}:${offset}`);
 }
 
 export function runPipeline(pipeline: Pipeline, onProgress?: (p: ReplayProgress) => void): number {
-  return runDeterministically([...pipeline.apps.values()], onProgress);
+  let next = 0;
+  const { pending } = pipeline;
+  const feeder = {
+    nextTimestamp: () => (next < pending.length ? pending[next].record.timestamp : null),
+    feedUpTo(timestamp: number) {
+      while (next < pending.length && pending[next].record.timestamp <= timestamp) {
+        appendInput(pipeline, pending[next].topic, pending[next].record);
+        next++;
+      }
+    },
+  };
+  const processed = runDeterministically([...pipeline.apps.values()], onProgress, 10_000, feeder);
+  pending.splice(0, next);
+  return processed;
 }
 
-/** Records each topic received during the run (internal topics excluded), decoded, partitions merged by offset order. */
+/** Records the apps produced per topic (inputs and internal topics excluded), decoded, partitions merged by offset order. */
 export function producedRecords(pipeline: Pipeline): Map<string, FileRecord[]> {
   const out = new Map<string, FileRecord[]>();
   const internalPrefixes = [...pipeline.apps.values()].map((a) => `${a.config.applicationId}-`);
   for (const topic of pipeline.cluster.topicNames()) {
     if (internalPrefixes.some((p) => topic.startsWith(p))) continue;
-    const starts = pipeline.startOffsets.get(topic);
     const records: Array<FileRecord & { order: number }> = [];
     for (let p = 0; p < pipeline.cluster.partitionsFor(topic); p++) {
-      const from = starts?.[p] ?? 0n;
-      for (const r of pipeline.cluster.read(topic, p, from, Number.MAX_SAFE_INTEGER)) {
+      for (const r of pipeline.cluster.read(topic, p, 0n, Number.MAX_SAFE_INTEGER)) {
+        if (pipeline.inputOffsets.has(`${topic}:${p}:${r.offset}`)) continue;
         const value = r.value === null ? null : asRecordValue(r.value);
         const record: FileRecord & { order: number } = { timestamp: r.timestamp, key: r.key?.toString('utf8') ?? null, value, order: Number(r.offset) * 1000 + p };
         if (Object.keys(r.headers).length > 0) Object.assign(record, { headers: r.headers });

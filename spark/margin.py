@@ -2,7 +2,7 @@
 TypeScript margin app and the margin calls enforcement raises from it.
 
 Inputs are taken in the replay's order (record timestamp, then topic name, file order kept). After every input
-record that touches an account (its own fills and cash, a price or beta of a symbol it has traded) the job
+record that touches an account (its own fills and cash, a price or beta of a symbol it holds or has held) the job
 computes the account's figures from one consistent state:
 
     cash = Σ cash.amount − Σ fill.qty × fill.price          price = latest prices.v1, before any: last fill price

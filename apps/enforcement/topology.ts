@@ -12,6 +12,7 @@ import type { RiskConfig } from '../config.ts';
 import type { Fill, MarginCalc, StressResult } from '../schemas/records.ts';
 import { KeySerde, serdes } from '../schemas/serdes.ts';
 import { Topics } from '../schemas/topics.ts';
+import { EnforcementMetrics } from '../observability/risk-metrics.ts';
 import { type AccountState, type Emission, initialState, Ladder } from './ladder.ts';
 
 export const ENFORCEMENT_STORE = 'enforcement-accounts';
@@ -34,6 +35,9 @@ class EnforcementProcessor implements Processor<string, Input, string, unknown> 
   #deadlines!: KeyValueStore<string, number>;
   /** The smallest deadline in the store (recomputed when stale), so most records skip the scan. */
   #nextDeadline = Number.POSITIVE_INFINITY;
+  #metrics!: EnforcementMetrics;
+  /** Accounts are counted by status from the store on the first record: the runtime restores it after init. */
+  #counted = false;
 
   constructor(config: RiskConfig['margin']) {
     this.#ladder = new Ladder(config);
@@ -43,14 +47,25 @@ class EnforcementProcessor implements Processor<string, Input, string, unknown> 
     this.#ctx = ctx;
     this.#accounts = ctx.getStateStore(ENFORCEMENT_STORE);
     this.#deadlines = ctx.getStateStore(DEADLINES_STORE);
+    this.#metrics = new EnforcementMetrics(ctx.metrics);
     for (const { value } of this.#deadlines.all()) this.#nextDeadline = Math.min(this.#nextDeadline, value);
   }
 
+  close(): void {
+    this.#metrics.close();
+  }
+
   process(record: { key: string; value: Input; timestamp: number; headers: Record<string, string> }): void {
+    if (!this.#counted) {
+      for (const { value } of this.#accounts.all()) this.#metrics.status(undefined, value.status);
+      this.#counted = true;
+    }
     this.#fireDeadlines(this.#ctx.currentStreamTimeMs());
     const input = record.value;
     const account = record.key;
-    const state = this.#accounts.get(account) ?? initialState(account);
+    const stored = this.#accounts.get(account);
+    const state = stored ?? initialState(account);
+    if (stored === undefined) this.#metrics.status(undefined, state.status);
     const corr_id = record.headers.corr_id ?? `${account}:${record.timestamp}`;
     const ladderInput =
       input.kind === 'fill' ? { fill: input.value } : input.kind === 'margin' ? { margin: input.value, corr_id } : { stress: input.value, corr_id };
@@ -74,6 +89,7 @@ class EnforcementProcessor implements Processor<string, Input, string, unknown> 
   #commit(before: AccountState, result: { state: AccountState; emit: Emission[] }): void {
     const account = result.state.account_id;
     this.#accounts.put(account, result.state);
+    this.#metrics.status(before.status, result.state.status);
     const due = this.#ladder.nextDeadline(result.state);
     if (due === null) {
       if (this.#ladder.nextDeadline(before) !== null) this.#deadlines.delete(account);
@@ -82,7 +98,7 @@ class EnforcementProcessor implements Processor<string, Input, string, unknown> 
       this.#nextDeadline = Math.min(this.#nextDeadline, due);
     }
     for (const e of result.emit) {
-      this.#ctx.metrics.sensor('enforcement_events', { topic: e.topic }).record();
+      this.#metrics.emitted(e);
       this.#ctx.forward({ key: account, value: e.value, timestamp: e.ts, headers: {} }, SINKS[e.topic]);
     }
   }

@@ -13,6 +13,7 @@ import { KeySerde, serdes } from '../schemas/serdes.ts';
 import { Topics } from '../schemas/topics.ts';
 import { Serdes } from '../../common/serdes.ts';
 import { InvalidRecordError } from '../../common/errors.ts';
+import { KillSwitchMetrics } from '../observability/risk-metrics.ts';
 
 export const KILLSWITCH_STATE_STORE = 'killswitch-state';
 export const APPLIED_COMMANDS_STORE = 'killswitch-applied-commands';
@@ -45,11 +46,19 @@ class KillSwitchAggregator implements Processor<string, KillCommand, string, Kil
   #ctx!: ProcessorContext<string, KillState>;
   #states!: KeyValueStore<string, KillState>;
   #applied!: KeyValueStore<string, number>;
+  #metrics!: KillSwitchMetrics;
+  /** Killed scopes are counted from the store on the first record: the runtime restores it after init. */
+  #counted = false;
 
   init(ctx: ProcessorContext<string, KillState>): void {
     this.#ctx = ctx;
     this.#states = ctx.getStateStore(KILLSWITCH_STATE_STORE);
     this.#applied = ctx.getStateStore(APPLIED_COMMANDS_STORE);
+    this.#metrics = new KillSwitchMetrics(ctx.metrics);
+  }
+
+  close(): void {
+    this.#metrics.close();
   }
 
   process(record: { key: string; value: KillCommand; timestamp: number; headers: Record<string, string> }): void {
@@ -58,9 +67,16 @@ class KillSwitchAggregator implements Processor<string, KillCommand, string, Kil
     if (record.key !== command.scope) {
       throw new InvalidRecordError(`command ${command.cmd_id}: record key ${record.key} does not match scope ${command.scope}`);
     }
-    const { outcome, state } = applyCommand(command, this.#states.get(command.scope), this.#applied.get(command.cmd_id) !== undefined);
-    this.#ctx.metrics.sensor('killswitch_commands', { outcome }).record();
+    if (!this.#counted) {
+      for (const { key, value } of this.#states.all()) this.#metrics.transition(key, undefined, value.status);
+      this.#counted = true;
+    }
+    const current = this.#states.get(command.scope);
+    const { outcome, state } = applyCommand(command, current, this.#applied.get(command.cmd_id) !== undefined);
+    this.#metrics.command(command.action, outcome);
+    if (command.triggered_by === 'risk_signals' && command.action === 'KILL' && outcome !== 'duplicate') this.#metrics.breach(command.metric);
     if (state === undefined) return;
+    this.#metrics.transition(command.scope, current?.status, state.status);
     this.#applied.put(command.cmd_id, command.ts);
     this.#states.put(command.scope, state);
     this.#ctx.forward({ key: command.scope, value: state, timestamp: record.timestamp, headers: record.headers });

@@ -8,6 +8,7 @@ import type { ValueAndTimestamp } from '../../state/api/value-and-timestamp.ts';
 import { Consumed, Materialized, type StoreType } from '../../topology/options.ts';
 import { StreamsBuilder } from '../../topology/streams-builder.ts';
 import type { Topology } from '../../topology/topology.ts';
+import { RouterMetrics, scopeType } from '../observability/risk-metrics.ts';
 import type { KillState, Order, RouterAudit, Scope } from '../schemas/records.ts';
 import { KeySerde, serdes } from '../schemas/serdes.ts';
 import { Topics } from '../schemas/topics.ts';
@@ -42,19 +43,32 @@ export function decide(order: Order, lookup: (scope: Scope) => KillState | undef
 class OrderRouter implements Processor<string, Order, string, Order | RouterAudit> {
   #ctx!: ProcessorContext<string, Order | RouterAudit>;
   #kills!: KeyValueStore<string, ValueAndTimestamp<KillState>>;
+  #metrics!: RouterMetrics;
 
   init(ctx: ProcessorContext<string, Order | RouterAudit>): void {
     this.#ctx = ctx;
     this.#kills = ctx.getStateStore(KILLSWITCH_GLOBAL_STORE);
+    this.#metrics = new RouterMetrics(ctx.metrics);
   }
 
   process(record: { key: string; value: Order; timestamp: number; headers: Record<string, string> }): void {
     const order = record.value;
     if (order === null) return;
     const audit = decide(order, (scope) => this.#kills.get(scope)?.value);
-    this.#ctx.metrics.sensor('orders_routed', { decision: audit.decision }).record();
-    if (audit.decision === 'ALLOW') this.#ctx.forward(record, GATED);
+    if (audit.decision === 'ALLOW') {
+      this.#metrics.allowed.record();
+      this.#ctx.forward(record, GATED);
+    } else this.#measureDrop(audit.scope_matches);
     this.#ctx.forward({ key: order.order_id, value: audit, timestamp: record.timestamp, headers: record.headers }, AUDIT);
+  }
+
+  #measureDrop(killed: readonly Scope[]): void {
+    this.#metrics.dropped[scopeType(killed[0])].record();
+    const now = this.#ctx.currentSystemTimeMs();
+    for (const scope of killed) {
+      const kill = this.#kills.get(scope)?.value;
+      if (kill !== undefined) this.#metrics.dropUnder(kill, now);
+    }
   }
 }
 

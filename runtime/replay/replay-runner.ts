@@ -10,13 +10,36 @@ export interface ReplayProgress {
   timestamp: number;
 }
 
+/**
+ * Records from outside (the input files) enter their topics as time reaches them, not all up front: a topic
+ * the apps also write to (kill commands) must get its records in time order, as it would live.
+ */
+export interface InputFeeder {
+  /** Timestamp of the next input record, or null when all are in. */
+  nextTimestamp(): number | null;
+  /** Appends every input record with a timestamp up to `timestamp`. */
+  feedUpTo(timestamp: number): void;
+}
+
 export function runDeterministically(
   apps: readonly EmbeddedStreamsApp[],
   onProgress?: (progress: ReplayProgress) => void,
   progressEvery = 10_000,
+  feeder?: InputFeeder,
 ): number {
   let processed = 0;
   for (;;) {
+    if (feeder !== undefined) {
+      // Inputs at or before the earliest pending record go in first (an input ties before what it would cause).
+      const next = feeder.nextTimestamp();
+      if (next !== null) {
+        const earliest = earliestHead(apps);
+        if (earliest === null || next <= earliest) {
+          feeder.feedUpTo(next);
+          continue;
+        }
+      }
+    }
     let chosen = -1;
     let best: { timestamp: number; topic: string } | null = null;
     for (let i = 0; i < apps.length; i++) {
@@ -30,7 +53,7 @@ export function runDeterministically(
     if (best === null) {
       // Commits flush caches, which may produce more records: stop only when a commit adds nothing.
       for (const app of apps) app.commitAll();
-      if (apps.every((app) => app.nextHead() === null)) break;
+      if (apps.every((app) => app.nextHead() === null) && (feeder?.nextTimestamp() ?? null) === null) break;
       continue;
     }
     apps[chosen].step();
@@ -38,4 +61,13 @@ export function runDeterministically(
     if (onProgress !== undefined && processed % progressEvery === 0) onProgress({ processed, timestamp: best.timestamp });
   }
   return processed;
+}
+
+function earliestHead(apps: readonly EmbeddedStreamsApp[]): number | null {
+  let earliest: number | null = null;
+  for (const app of apps) {
+    const head = app.nextHead();
+    if (head !== null && (earliest === null || head.timestamp < earliest)) earliest = head.timestamp;
+  }
+  return earliest;
 }

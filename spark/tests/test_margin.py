@@ -376,8 +376,9 @@ def test_agrees_with_a_plain_loop_on_random_inputs(spark, tmp_path):
 
 def test_streaming_batches_carry_positions_cash_and_prices_like_one_batch(spark, tmp_path):
     topics = random_margin_inputs(9)
-    # A new account in the last batch buys a symbol whose price only arrived in the first batch.
-    topics["fills.v1"].append(fill(T0 + 59_000, "NEW", "KO", 7, 1.0))
+    # A new account in the last batch buys a symbol whose only price arrived in the first batch.
+    topics["prices.v1"].insert(0, price(T0, "IBM", 250.0))
+    topics["fills.v1"].append(fill(T0 + 59_000, "NEW", "IBM", 7, 1.0))
     cfg = validate({}).margin
     whole = run(spark, tmp_path / "whole", topics["fills.v1"], topics["prices.v1"], topics["betas.v1"], topics["cash.v1"])
 
@@ -400,6 +401,5 @@ def test_streaming_batches_carry_positions_cash_and_prices_like_one_batch(spark,
         return {a: sorted(rows) for a, rows in timeline_of(records).items()}
 
     assert by_account(streamed) == by_account(whole.margin)
-    latest_ko = [v["price"] for ts, _, v in topics["prices.v1"] if v["symbol"] == "KO" and ts < cuts[2]][-1]
-    assert [m["long_mv"] for m in streamed if m["account_id"] == "NEW"] == [pytest.approx(7 * latest_ko)]
+    assert [m["long_mv"] for m in streamed if m["account_id"] == "NEW"] == [7 * 250.0]
     assert sorted((c["account_id"], c["ts"]) for c in calls) == sorted((c["account_id"], c["ts"]) for c in whole.calls)

@@ -3,15 +3,17 @@
 
 import { riskConfig } from '../../../apps/config.ts';
 import { createPipeline, type Pipeline } from '../../../apps/pipeline.ts';
-import type { AppDefinition } from '../../../apps/registry.ts';
+import { type AppDefinition, apps as allApps } from '../../../apps/registry.ts';
 import type { KillCommand, MarginCalc, Order } from '../../../apps/schemas/records.ts';
 import { Topics } from '../../../apps/schemas/topics.ts';
 import { RecordPartitioner } from '../../../runtime/record-partitioner.ts';
 
 export const T0 = 1_760_000_000_000;
 
+/** The real apps, except margin: these tests write margin.calc.v1 records themselves. */
 export function consolePipeline(options: { partitions?: number; apps?: readonly AppDefinition[] } = {}): Pipeline {
-  return createPipeline(new Map(), { config: riskConfig(), partitions: options.partitions ?? 3, apps: options.apps });
+  const chosen = options.apps ?? allApps.filter((a) => a.name !== 'margin');
+  return createPipeline(new Map(), { config: riskConfig(), partitions: options.partitions ?? 3, apps: chosen });
 }
 
 const partitioner = new RecordPartitioner();
