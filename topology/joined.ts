@@ -53,6 +53,8 @@ export interface TableJoined<K, KO> {
   readonly name?: string;
   /** Partitioner of the other (right) table's topic when it is not the default: subscriptions must follow it. */
   readonly otherPartitioner?: StreamPartitioner<KO, unknown>;
+  /** Kafka's TableJoined also takes the left table's partitioner; ours is implied (see above), kept for the type. */
+  readonly partitioner?: StreamPartitioner<K, unknown>;
 }
 export const TableJoined = {
   as: <K, KO>(name: string): TableJoined<K, KO> => ({ name }),
