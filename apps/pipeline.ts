@@ -1,7 +1,8 @@
 // The whole risk pipeline in one process on the embedded runtime: load record files (or generated records)
 // into an in-memory cluster, run every app deterministically, and collect what they produced.
 
-import { ManualClock } from '../common/time.ts';
+import type { Logger } from '../common/logger.ts';
+import { type Clock, ManualClock } from '../common/time.ts';
 import { EmbeddedStreamsApp } from '../runtime/embedded/embedded-streams-app.ts';
 import { InMemoryCluster } from '../runtime/embedded/in-memory-cluster.ts';
 import type { FileRecord } from '../runtime/replay/record-files.ts';
@@ -19,6 +20,10 @@ export interface PipelineOptions {
   readonly storeType?: StoreType;
   readonly stateDir?: string;
   readonly apps?: readonly AppDefinition[];
+  /** The apps' wall clock (punctuation, metrics): a manual one at 0 unless given, so a replay never reads the system's. */
+  readonly clock?: Clock;
+  /** Each app logs through a child with its `app` bound; default: the streams config's own. */
+  readonly logger?: Logger;
 }
 
 export interface Pipeline {
@@ -50,14 +55,19 @@ export function createPipeline(inputs: ReadonlyMap<string, readonly FileRecord[]
   }
   // Stable: within a file, file order is kept (a late record stays late).
   pending.sort((a, b) => a.record.timestamp - b.record.timestamp || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
-  const clock = new ManualClock(0);
+  const clock = options.clock ?? new ManualClock(0);
   const running = new Map<string, EmbeddedStreamsApp>();
   for (const def of options.apps ?? allApps) {
     const topology = def.build(options.config, { storeType: options.storeType ?? 'in-memory' });
     // No record cache: every update is emitted when it happens, as the contract's topics promise.
     const app = new EmbeddedStreamsApp(
       topology,
-      appStreamsConfig(def.applicationId, { cacheMaxBytes: 0, stateDir: options.stateDir ?? '/tmp/risk-streams', commitIntervalMs: 60_000 }),
+      appStreamsConfig(def.applicationId, {
+        cacheMaxBytes: 0,
+        stateDir: options.stateDir ?? '/tmp/risk-streams',
+        commitIntervalMs: 60_000,
+        ...(options.logger === undefined ? {} : { logger: options.logger.child({ app: def.applicationId }) }),
+      }),
       cluster,
       clock,
     );

@@ -7,7 +7,7 @@ import { StreamsError } from '../common/errors.ts';
 const usage = `usage: risk-streams <command> [options]
   generate --output DIR [--minutes N] [--accounts N] [--seed N] [--breaching N]
   replay   --input DIR --output DIR [--config FILE]
-  describe <app>`;
+  describe <app> [--format text|dot|mermaid|html]`;
 
 const [command, ...args] = process.argv.slice(2);
 try {

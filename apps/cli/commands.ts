@@ -7,6 +7,7 @@ import { generateScenario, type ScenarioOptions } from '../generator/scenario.ts
 import { createPipeline, producedRecords, runPipeline } from '../pipeline.ts';
 import { appNamed, apps } from '../registry.ts';
 import { type FileRecord, readRecordFile, recordFilesIn, writeRecordFile } from '../../runtime/replay/record-files.ts';
+import { DIAGRAM_FORMATS, type DiagramFormat, renderDiagram } from '../observability/topology-diagram.ts';
 import { ProgressBar } from './progress.ts';
 import { summarize } from './summary.ts';
 
@@ -73,8 +74,12 @@ export async function replayCommand(args: readonly string[]): Promise<void> {
 }
 
 export function describeCommand(args: readonly string[]): void {
-  const [name] = args;
-  if (name === undefined) throw new UsageError(`describe needs an app name: ${apps.map((a) => a.name).join(', ')}`);
+  const [name, ...rest] = args;
+  if (name === undefined || name.startsWith('--')) throw new UsageError(`describe needs an app name: ${apps.map((a) => a.name).join(', ')}`);
+  const format = parseFlags(rest, { format: 'string' }).format ?? 'text';
+  if (!(DIAGRAM_FORMATS as readonly unknown[]).includes(format)) throw new UsageError(`--format must be one of ${DIAGRAM_FORMATS.join(', ')}, got "${format}"`);
   const app = appNamed(name);
-  console.log(app.build(loadRiskConfig(undefined), {}).describe().toString());
+  const description = app.build(loadRiskConfig(undefined), {}).describe();
+  if (format === 'text') console.log(description.toString());
+  else process.stdout.write(renderDiagram(description, format as DiagramFormat, app.name));
 }

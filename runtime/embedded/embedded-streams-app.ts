@@ -53,6 +53,8 @@ export class EmbeddedStreamsApp {
   readonly #globalPositions = new Map<string, bigint>();
   readonly #listeners = new Set<(next: StreamsState, previous: StreamsState) => void>();
   #state: StreamsState = StreamsState.CREATED;
+  /** nextHead()'s answer while nothing changed; undefined when it must be recomputed. */
+  #head: { timestamp: number; topic: string } | null | undefined = undefined;
 
   constructor(topology: Topology, config: StreamsConfigInput, cluster: InMemoryCluster, clock: Clock = systemClock) {
     this.#topology = topology;
@@ -80,6 +82,9 @@ export class EmbeddedStreamsApp {
   start(): void {
     if (this.#state !== StreamsState.CREATED) throw new StreamsError('STREAMS_ILLEGAL_STATE', `cannot start from ${this.#state}`);
     this.#setState(StreamsState.REBALANCING);
+    this.#cluster.onAppend((topic) => {
+      if (this.#head !== undefined && this.#reads(topic)) this.#head = undefined;
+    });
     const started = performance.now();
     try {
       this.#createTasks();
@@ -103,6 +108,7 @@ export class EmbeddedStreamsApp {
    */
   runOnce(maxPerTask = 1000): number {
     if (this.#state !== StreamsState.RUNNING) return 0;
+    this.#head = undefined;
     try {
       this.#pollGlobal();
       const now = this.#clock.now();
@@ -151,6 +157,8 @@ export class EmbeddedStreamsApp {
    */
   nextHead(): { timestamp: number; topic: string } | null {
     if (this.#state !== StreamsState.RUNNING) return null;
+    // The head only moves when this app processes a record or one of its input topics gets one.
+    if (this.#head !== undefined) return this.#head;
     let best: { timestamp: number; topic: string } | null = null;
     const better = (timestamp: number, topic: string) =>
       best === null || timestamp < best.timestamp || (timestamp === best.timestamp && topic < best.topic);
@@ -167,6 +175,7 @@ export class EmbeddedStreamsApp {
       const head = run.group.peek();
       if (head !== undefined && better(head.timestamp, head.topic)) best = { timestamp: head.timestamp, topic: head.topic };
     }
+    this.#head = best;
     return best;
   }
 
@@ -174,6 +183,7 @@ export class EmbeddedStreamsApp {
   step(): boolean {
     const head = this.nextHead();
     if (head === null) return false;
+    this.#head = undefined;
     try {
       if (this.#global.topics.includes(head.topic)) {
         const partitions = this.#cluster.partitionsFor(head.topic);
@@ -248,6 +258,13 @@ export class EmbeddedStreamsApp {
     for (const run of this.#runs) run.task.close();
     this.#global.close();
     this.#setState(StreamsState.NOT_RUNNING);
+  }
+
+  #readTopics: Set<string> | null = null;
+
+  #reads(topic: string): boolean {
+    this.#readTopics ??= new Set([...this.#global.topics, ...this.#runs.flatMap((r) => r.task.inputTopics)]);
+    return this.#readTopics.has(topic);
   }
 
   #setState(next: StreamsState): void {

@@ -19,7 +19,7 @@ interface Topic {
 export class InMemoryCluster {
   readonly #topics = new Map<string, Topic>();
   readonly #committed = new Map<string, Map<string, bigint>>(); // group → "topic:partition" → offset
-  readonly #listeners = new Set<() => void>();
+  readonly #listeners = new Set<(topic: string) => void>();
   readonly defaultPartitions: number;
 
   constructor(options: { defaultPartitions?: number } = {}) {
@@ -77,7 +77,7 @@ export class InMemoryCluster {
     }
     const offset = BigInt(log.length);
     log.push({ ...record, offset });
-    for (const listener of this.#listeners) listener();
+    for (const listener of this.#listeners) listener(record.topic);
     return offset;
   }
 
@@ -103,7 +103,7 @@ export class InMemoryCluster {
   }
 
   /** Called after every append (the embedded loop uses it to wake up). */
-  onAppend(listener: () => void): () => void {
+  onAppend(listener: (topic: string) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
