@@ -18,6 +18,7 @@ import { planPartitions } from '../topic-plan.ts';
 import type { RecordCollector } from '../ports.ts';
 import { streamThreadId, ThreadMetrics } from '../metrics/engine-metrics.ts';
 import { StreamTask } from '../stream-task.ts';
+import { keyValueStoreView } from '../store-query.ts';
 import type { InMemoryCluster } from './in-memory-cluster.ts';
 
 export const StreamsState = {
@@ -221,29 +222,7 @@ export class EmbeddedStreamsApp {
 
   /** A read-only view over a key-value store across every task (an interactive query). */
   store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
-    const builder = this.#topology.stateStore(name);
-    if (builder === undefined) throw new StreamsError('STREAMS_UNKNOWN_STORE', `no store named ${name}`);
-    const timestamped = builder instanceof KeyValueStoreBuilder && builder.timestamped;
-    const global = this.#global.stores.get(name);
-    const stores = (global !== undefined ? [global] : this.#runs.map((r) => r.task.stores.get(name)).filter((s) => s !== undefined)) as KeyValueStore<K, unknown>[];
-    const plain = (v: unknown): V => (timestamped ? (v as ValueAndTimestamp<V>).value : (v as V));
-    const merged = (pick: (s: KeyValueStore<K, unknown>) => KeyValue<K, unknown>[]) =>
-      stores.flatMap((s) => pick(s).map((kv) => ({ key: kv.key, value: plain(kv.value) })));
-    return {
-      get: (key) => {
-        for (const s of stores) {
-          const v = s.get(key);
-          if (v !== undefined) return plain(v);
-        }
-        return undefined;
-      },
-      range: (from, to) => merged((s) => s.range(from, to)),
-      reverseRange: (from, to) => merged((s) => s.reverseRange(from, to)),
-      all: () => merged((s) => s.all()),
-      reverseAll: () => merged((s) => s.reverseAll()),
-      prefixScan: (prefix, serializer) => merged((s) => s.prefixScan(prefix, serializer)),
-      approximateNumEntries: () => stores.reduce((n, s) => n + s.approximateNumEntries(), 0),
-    };
+    return keyValueStoreView(this.#topology, name, this.#global.stores.get(name), this.#runs.flatMap((r) => r.task.stores.get(name) ?? []));
   }
 
   /** The stores of every task, for tests and metrics. */

@@ -4,3 +4,4 @@
 export { KafkaStreamsApp, StreamsState, defaultKafkaStreamsOptions, type KafkaStreamsOptions } from './kafka-streams-app.ts';
 export { clusterReady, PlatformaticKafkaFactory, type KafkaConnectionOptions, type KafkaSaslOptions, type KafkaTlsOptions } from './kafka-adapter.ts';
 export type { KafkaClientFactory, TopicSpec } from './ports.ts';
+export { kafkaConnectionFromEnv, mskIamTokenProvider, parseBrokers, SaslMechanism, type MskTokenSigner } from './connection-env.ts';

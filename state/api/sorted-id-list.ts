@@ -28,6 +28,19 @@ export class SortedIdList {
     return this.#size;
   }
 
+  /** A list of ids already sorted and distinct, chunked without per-id inserts. */
+  static from(sorted: readonly string[]): SortedIdList {
+    const list = new SortedIdList();
+    const half = MAX_CHUNK >>> 1;
+    for (let i = 0; i < sorted.length; i += half) {
+      const chunk = sorted.slice(i, i + half);
+      list.#chunks.push(chunk);
+      list.#lasts.push(chunk[chunk.length - 1]);
+    }
+    list.#size = sorted.length;
+    return list;
+  }
+
   /** The first chunk whose greatest id is ≥ id (the chunk count when every id is smaller). */
   #chunkFor(id: string): number {
     return lowerBound(this.#lasts, id);

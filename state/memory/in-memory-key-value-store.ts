@@ -1,12 +1,14 @@
-// The in-memory engine: a hash map for point access plus a sorted key index built lazily for range scans.
+// The in-memory engine: a hash map for point access, plus a sorted index of the keys for range scans. The index
+// is built on the first scan and then kept up to date on every insert and delete, so stores that only get and
+// put (counts) never pay for it, and stores that scan on most operations (windows, joins) never re-sort.
 // Keys are indexed by their latin1 string, whose code-unit order equals unsigned byte order.
 
+import { StateStoreError } from '../../common/errors.ts';
 import type { KeyValue } from '../../common/record.ts';
 import type { Serializer } from '../../common/serdes.ts';
-import { StateStoreError } from '../../common/errors.ts';
 import type { KeyValueBytesStore, KeyValueBytesStoreSupplier } from '../api/key-value-store.ts';
+import { SortedIdList } from '../api/sorted-id-list.ts';
 import type { ChangelogRecord, StateStoreContext } from '../api/state-store.ts';
-import { scanSorted, type ScanBounds } from '../api/sorted-scan.ts';
 
 interface Entry {
   readonly key: Buffer;
@@ -17,7 +19,7 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
   readonly name: string;
   readonly persistent = false;
   readonly #entries = new Map<string, Entry>();
-  #sortedKeys: string[] | null = [];
+  #ids: SortedIdList | null = null;
   #open = false;
 
   constructor(name: string) {
@@ -33,10 +35,10 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
   }
 
   put(key: Buffer, value: Buffer | null): void {
-    this.#assertOpen();
+    if (!this.#open) throw new StateStoreError(`store ${this.name} is not open`);
     const id = key.toString('latin1');
     if (value === null) {
-      if (this.#entries.delete(id)) this.#sortedKeys = null;
+      if (this.#entries.delete(id)) this.#ids?.remove(id);
       return;
     }
     const entry = this.#entries.get(id);
@@ -45,7 +47,7 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
       return;
     }
     this.#entries.set(id, { key, value });
-    this.#sortedKeys = null;
+    this.#ids?.insert(id);
   }
 
   putIfAbsent(key: Buffer, value: Buffer): Buffer | undefined {
@@ -69,21 +71,30 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
   }
 
   range(from: Buffer | null, to: Buffer | null): KeyValue<Buffer, Buffer>[] {
-    return this.#scan({ from, to, reverse: false });
+    return this.#scan(from, to, false);
   }
   reverseRange(from: Buffer | null, to: Buffer | null): KeyValue<Buffer, Buffer>[] {
-    return this.#scan({ from, to, reverse: true });
+    return this.#scan(from, to, true);
   }
   all(): KeyValue<Buffer, Buffer>[] {
-    return this.#scan({ from: null, to: null, reverse: false });
+    return this.#scan(null, null, false);
   }
   reverseAll(): KeyValue<Buffer, Buffer>[] {
-    return this.#scan({ from: null, to: null, reverse: true });
+    return this.#scan(null, null, true);
   }
+
   prefixScan<P>(prefix: P, prefixSerializer: Serializer<P>): KeyValue<Buffer, Buffer>[] {
     const bytes = prefixSerializer.serialize(prefix);
     if (bytes === null) return [];
-    return this.#scan({ prefix: bytes, from: null, to: null, reverse: false });
+    const start = bytes.toString('latin1');
+    const out: KeyValue<Buffer, Buffer>[] = [];
+    this.#index().scan(start, null, false, (id) => {
+      if (!id.startsWith(start)) return false;
+      const entry = this.#entries.get(id)!;
+      out.push({ key: entry.key, value: entry.value });
+      return true;
+    });
+    return out;
   }
 
   approximateNumEntries(): number {
@@ -100,18 +111,21 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
     return this.#open;
   }
 
-  #scan(bounds: ScanBounds): KeyValue<Buffer, Buffer>[] {
-    if (this.#sortedKeys === null) this.#sortedKeys = [...this.#entries.keys()].sort();
-    const out: KeyValue<Buffer, Buffer>[] = [];
-    for (const id of scanSorted(this.#sortedKeys, bounds)) {
-      const entry = this.#entries.get(id)!;
-      out.push({ key: entry.key, value: entry.value });
-    }
-    return out;
+  #index(): SortedIdList {
+    if (this.#ids === null) this.#ids = SortedIdList.from([...this.#entries.keys()].sort());
+    return this.#ids;
   }
 
-  #assertOpen(): void {
-    if (!this.#open) throw new StateStoreError(`store ${this.name} is not open`);
+  #scan(from: Buffer | null, to: Buffer | null, reverse: boolean): KeyValue<Buffer, Buffer>[] {
+    const out: KeyValue<Buffer, Buffer>[] = [];
+    const lo = from === null ? null : from.toString('latin1');
+    const hi = to === null ? null : to.toString('latin1');
+    this.#index().scan(lo, hi, reverse, (id) => {
+      const entry = this.#entries.get(id)!;
+      out.push({ key: entry.key, value: entry.value });
+      return true;
+    });
+    return out;
   }
 }
 

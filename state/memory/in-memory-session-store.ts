@@ -2,9 +2,9 @@
 
 import type { SessionBytesStoreSupplier } from '../api/session-store.ts';
 import { sessionStoreSupplier } from '../segmented/suppliers.ts';
-import { SortedKeyValueStore } from './sorted-key-value-store.ts';
+import { InMemoryKeyValueStore } from './in-memory-key-value-store.ts';
 
-const IN_MEMORY_SESSION = { engine: (name: string) => new SortedKeyValueStore(name), persistent: false, metricsScope: 'in-memory-session' };
+const IN_MEMORY_SESSION = { engine: (name: string) => new InMemoryKeyValueStore(name), persistent: false, metricsScope: 'in-memory-session' };
 
 export function inMemorySessionStoreSupplier(name: string, retentionMs: number): SessionBytesStoreSupplier {
   return sessionStoreSupplier(IN_MEMORY_SESSION, name, retentionMs);

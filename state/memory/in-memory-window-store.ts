@@ -2,9 +2,9 @@
 
 import type { WindowBytesStoreSupplier } from '../api/window-store.ts';
 import { windowStoreSupplier } from '../segmented/suppliers.ts';
-import { SortedKeyValueStore } from './sorted-key-value-store.ts';
+import { InMemoryKeyValueStore } from './in-memory-key-value-store.ts';
 
-const IN_MEMORY_WINDOW = { engine: (name: string) => new SortedKeyValueStore(name), persistent: false, metricsScope: 'in-memory-window' };
+const IN_MEMORY_WINDOW = { engine: (name: string) => new InMemoryKeyValueStore(name), persistent: false, metricsScope: 'in-memory-window' };
 
 export function inMemoryWindowStoreSupplier(
   name: string,
