@@ -1,5 +1,6 @@
 // Turns a Materialized into a store builder: timestamped key-value store, caching and logging on by default.
 
+import { TopologyError } from '../common/errors.ts';
 import type { Serde } from '../common/serdes.ts';
 import { inMemoryKeyValueStoreSupplier } from '../state/memory/in-memory-key-value-store.ts';
 import { rocksDbKeyValueStoreSupplier } from '../state/rocksdb/rocksdb-key-value-store.ts';
@@ -17,6 +18,9 @@ export function materializeTable<K, V>(
 ): KeyValueStoreBuilder<K, ValueAndTimestamp<V>> {
   const name = materialized.storeName ?? builder.newStoreName(generatedPrefix);
   const type = materialized.storeType ?? builder.defaultStoreType;
+  if (materialized.supplier !== undefined && 'historyRetentionMs' in materialized.supplier) {
+    throw new TopologyError(`store ${name}: a versioned store can back a source table (StreamsBuilder#table/globalTable), not this operation`);
+  }
   const supplier =
     materialized.supplier ?? (type === 'in-memory' ? inMemoryKeyValueStoreSupplier(name) : rocksDbKeyValueStoreSupplier(name));
   const store = new KeyValueStoreBuilder<K, ValueAndTimestamp<V>>(
@@ -29,5 +33,6 @@ export function materializeTable<K, V>(
   else store.withCachingDisabled();
   if (materialized.loggingEnabled ?? true) store.withLoggingEnabled(materialized.logConfig ?? {});
   else store.withLoggingDisabled();
+  if (materialized.ttlMs !== undefined) store.withTtl(materialized.ttlMs);
   return store;
 }

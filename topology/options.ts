@@ -3,6 +3,7 @@
 
 import type { Serde } from '../common/serdes.ts';
 import type { KeyValueBytesStoreSupplier } from '../state/api/key-value-store.ts';
+import type { VersionedBytesStoreSupplier } from '../state/api/versioned-key-value-store.ts';
 import type { KStream } from './kstream.ts';
 import type { StreamPartitioner, TimestampExtractor } from './topology.ts';
 
@@ -57,7 +58,8 @@ export type StoreType = 'in-memory' | 'rocksdb';
 export interface Materialized<K, V> {
   /** Store name; generated when absent (and then the store is not meant to be queried). */
   readonly storeName?: string;
-  readonly supplier?: KeyValueBytesStoreSupplier;
+  /** A versioned supplier makes StreamsBuilder#table/globalTable keep history (timestamped joins). */
+  readonly supplier?: KeyValueBytesStoreSupplier | VersionedBytesStoreSupplier;
   readonly storeType?: StoreType;
   readonly keySerde?: Serde<K>;
   readonly valueSerde?: Serde<V>;
@@ -66,17 +68,20 @@ export interface Materialized<K, V> {
   /** Default true; topic configs of the changelog in logConfig. */
   readonly loggingEnabled?: boolean;
   readonly logConfig?: Readonly<Record<string, string>>;
+  /** Opt-in time-to-live: entries older than stream time − ttlMs are invisible and purged (beyond Kafka Streams). */
+  readonly ttlMs?: number;
 }
 /** Fluent form: `Materialized.as('counts').withCachingDisabled()`; a plain object literal works as well. */
 export class MaterializedAs<K, V> implements Materialized<K, V> {
   readonly storeName?: string;
-  readonly supplier?: KeyValueBytesStoreSupplier;
+  readonly supplier?: KeyValueBytesStoreSupplier | VersionedBytesStoreSupplier;
   readonly storeType?: StoreType;
   readonly keySerde?: Serde<K>;
   readonly valueSerde?: Serde<V>;
   readonly cachingEnabled?: boolean;
   readonly loggingEnabled?: boolean;
   readonly logConfig?: Readonly<Record<string, string>>;
+  readonly ttlMs?: number;
 
   constructor(fields: Materialized<K, V>) {
     Object.assign(this, fields);
@@ -102,10 +107,13 @@ export class MaterializedAs<K, V> implements Materialized<K, V> {
   withLoggingDisabled(): MaterializedAs<K, V> {
     return new MaterializedAs({ ...this, loggingEnabled: false });
   }
+  withTtl(ttlMs: number): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, ttlMs });
+  }
 }
 
 export const Materialized = {
-  as: <K, V>(storeNameOrSupplier: string | KeyValueBytesStoreSupplier): MaterializedAs<K, V> =>
+  as: <K, V>(storeNameOrSupplier: string | KeyValueBytesStoreSupplier | VersionedBytesStoreSupplier): MaterializedAs<K, V> =>
     new MaterializedAs(
       typeof storeNameOrSupplier === 'string'
         ? { storeName: storeNameOrSupplier }

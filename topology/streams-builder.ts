@@ -9,6 +9,7 @@ import { KTable } from './ktable.ts';
 import { materializeTable } from './materialize.ts';
 import type { Consumed, Materialized, StoreType } from './options.ts';
 import { Topology } from './topology.ts';
+import { versionedGlobalTable, versionedTable } from './versioned-table.ts';
 
 export interface StreamsBuilderOptions {
   /** Engine of stores the DSL creates when Materialized names none (Kafka's default.dsl.store). */
@@ -41,6 +42,10 @@ export class StreamsBuilder {
   }
 
   table<K = string, V = unknown>(topic: string, consumed: Consumed<K, V> = {}, materialized: Materialized<K, V> = {}): KTable<K, V> {
+    const supplier = materialized.supplier;
+    if (supplier !== undefined && 'historyRetentionMs' in supplier) {
+      return versionedTable(this, topic, consumed, { ...materialized, supplier });
+    }
     const store = materializeTable(this, materialized, `${topic}-`, consumed.keySerde, consumed.valueSerde);
     const sourceName = consumed.name ?? this.newProcessorName('KSTREAM-SOURCE-');
     const tableName = this.newProcessorName('KTABLE-SOURCE-');
@@ -55,6 +60,10 @@ export class StreamsBuilder {
     consumed: Consumed<K, V> = {},
     materialized: Materialized<K, V> = {},
   ): GlobalKTable<K, V> {
+    const supplier = materialized.supplier;
+    if (supplier !== undefined && 'historyRetentionMs' in supplier) {
+      return versionedGlobalTable(this, topic, consumed, { ...materialized, supplier });
+    }
     const store = materializeTable(this, { ...materialized, loggingEnabled: false, cachingEnabled: false }, `${topic}-`, consumed.keySerde, consumed.valueSerde);
     const sourceName = consumed.name ?? this.newProcessorName('KSTREAM-SOURCE-');
     const tableName = this.newProcessorName('KTABLE-SOURCE-');

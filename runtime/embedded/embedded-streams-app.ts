@@ -4,12 +4,9 @@
 
 import { StreamsError } from '../../common/errors.ts';
 import { type Gauge, StreamsMetrics } from '../../common/metrics.ts';
-import type { KeyValue } from '../../common/record.ts';
 import { type Clock, systemClock } from '../../common/time.ts';
-import type { KeyValueStore, ReadOnlyKeyValueStore } from '../../state/api/key-value-store.ts';
+import type { ReadOnlyKeyValueStore } from '../../state/api/key-value-store.ts';
 import type { StateStore } from '../../state/api/state-store.ts';
-import type { ValueAndTimestamp } from '../../state/api/value-and-timestamp.ts';
-import { KeyValueStoreBuilder } from '../../state/stores.ts';
 import type { Topology } from '../../topology/topology.ts';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.ts';
 import { GlobalStateManager } from '../global-state.ts';

@@ -22,8 +22,6 @@ def spark():
     # One core is plenty for inputs of a few dozen rows, and leaves the other to the rest of the test run.
     os.environ.setdefault("SPARK_LOCAL_CORES", "1")
     session = build_session("risk-streams-spark-tests", shuffle_partitions=1)
-    import json as _j
-    for k, v in _j.loads('{"spark.sql.adaptive.enabled":"false","spark.sql.codegen.wholeStage":"false","spark.sql.codegen.factoryMode":"NO_CODEGEN"}').items(): session.conf.set(k, v)
     yield session
     session.stop()
 
