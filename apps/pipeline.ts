@@ -140,3 +140,26 @@ function asRecordValue(bytes: Buffer): unknown {
 }
 
 export { inputTopics };
+
+/**
+ * From now on, run the apps whenever a record arrives (an operator's command, say): one run at a time, started
+ * after the append that asked for it. A run appends the apps' own outputs and processes them, so appends made
+ * during a run need no second run. Returns a function that stops it.
+ */
+export function runOnEveryAppend(pipeline: Pipeline): () => void {
+  let running = false;
+  let scheduled = false;
+  return pipeline.cluster.onAppend(() => {
+    if (running || scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      running = true;
+      try {
+        runPipeline(pipeline);
+      } finally {
+        running = false;
+      }
+    });
+  });
+}

@@ -15,7 +15,7 @@ import { generateScenario } from './generator/scenario.ts';
 import { startLiveTraffic } from './observability/live-traffic.ts';
 import { pinoLogger } from './observability/logger.ts';
 import { startObservabilityServer } from './observability/server.ts';
-import { createPipeline, producedRecords, runPipeline } from './pipeline.ts';
+import { createPipeline, producedRecords, runOnEveryAppend, runPipeline } from './pipeline.ts';
 import { appNamed } from './registry.ts';
 import { Topics } from './schemas/topics.ts';
 import { systemClock } from '../common/time.ts';
@@ -54,22 +54,7 @@ console.log(`\n${summarize(inputs, producedRecords(pipeline), { processed, secon
 if (flags['no-console'] === true) {
   for (const app of pipeline.apps.values()) app.close();
 } else {
-  // From here on the apps run whenever a record arrives (a command from the console, say).
-  let running = false;
-  let scheduled = false;
-  pipeline.cluster.onAppend(() => {
-    if (running || scheduled) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      running = true;
-      try {
-        runPipeline(pipeline);
-      } finally {
-        running = false;
-      }
-    });
-  });
+  runOnEveryAppend(pipeline);
   const token = process.env.CONSOLE_TOKEN ?? randomBytes(12).toString('hex');
   const consoleServer = await startConsole({ backend: new EmbeddedConsoleBackend(pipeline), token, port: (flags.port as number | undefined) ?? 8088 });
   console.log(`operator console: ${consoleServer.url}`);

@@ -11,19 +11,25 @@ import { KeyValueStoreBuilder } from '../state/stores.ts';
 import type { Topology } from '../topology/topology.ts';
 
 /**
- * `global` is the store when it is a global one; otherwise `local` are the instances of the store in the tasks
- * this instance runs now (a key lives in exactly one of them).
+ * `global` is the store when it is a global one; otherwise `local` lists the instances of the store in the tasks
+ * this instance runs at the time of each call (a key lives in exactly one of them), so the view follows
+ * rebalances.
  */
-export function keyValueStoreView<K, V>(topology: Topology, name: string, global: StateStore | undefined, local: readonly StateStore[]): ReadOnlyKeyValueStore<K, V> {
+export function keyValueStoreView<K, V>(
+  topology: Topology,
+  name: string,
+  global: StateStore | undefined,
+  local: () => readonly StateStore[],
+): ReadOnlyKeyValueStore<K, V> {
   const builder = topology.stateStore(name);
   if (builder === undefined && global === undefined) throw new StreamsError('STREAMS_UNKNOWN_STORE', `no store named ${name}`);
   const timestamped = builder instanceof KeyValueStoreBuilder && builder.timestamped;
-  const stores = (global !== undefined ? [global] : local) as KeyValueStore<K, unknown>[];
+  const stores = (): KeyValueStore<K, unknown>[] => (global !== undefined ? [global] : local()) as KeyValueStore<K, unknown>[];
   const plain = (v: unknown): V => (timestamped ? (v as ValueAndTimestamp<V>).value : (v as V));
-  const merged = (pick: (s: KeyValueStore<K, unknown>) => KeyValue<K, unknown>[]) => stores.flatMap((s) => pick(s).map((kv) => ({ key: kv.key, value: plain(kv.value) })));
+  const merged = (pick: (s: KeyValueStore<K, unknown>) => KeyValue<K, unknown>[]) => stores().flatMap((s) => pick(s).map((kv) => ({ key: kv.key, value: plain(kv.value) })));
   return {
     get: (key) => {
-      for (const s of stores) {
+      for (const s of stores()) {
         const v = s.get(key);
         if (v !== undefined) return plain(v);
       }
@@ -34,6 +40,6 @@ export function keyValueStoreView<K, V>(topology: Topology, name: string, global
     all: () => merged((s) => s.all()),
     reverseAll: () => merged((s) => s.reverseAll()),
     prefixScan: (prefix, serializer) => merged((s) => s.prefixScan(prefix, serializer)),
-    approximateNumEntries: () => stores.reduce((n, s) => n + s.approximateNumEntries(), 0),
+    approximateNumEntries: () => stores().reduce((n, s) => n + s.approximateNumEntries(), 0),
   };
 }

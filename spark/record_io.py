@@ -53,9 +53,6 @@ VALID_VALUE: dict[str, str] = {
     "cash.v1": "value.account_id IS NOT NULL AND value.amount IS NOT NULL",
 }
 
-# The replay's tie-break on equal timestamps is the topic name, so plain string order of topics is enough.
-
-
 class RecordFileError(ValueError):
     """Lines of a record file that are not records; the message lists them as file:line: reason."""
 
@@ -67,55 +64,63 @@ def _envelope(value_schema: StructType) -> StructType:
     )
 
 
-def read_record_file(spark: SparkSession, input_dir: str, topic: str) -> DataFrame | None:
-    """One topic's record file as (topic, part, pos, timestamp, key, value); None when the file is absent.
+def _wide_value(topics: list[str]) -> StructType:
+    """The value fields of all the topics in one struct (each topic's own fields filled, the rest null), so
+    records of several topics share one frame and one parse."""
+    fields: dict[str, object] = {}
+    for topic in topics:
+        for f in VALUE_SCHEMAS[topic].fields:
+            fields.setdefault(f.name, f.dataType)
+    return _struct(*fields.items())
 
-    `pos` keeps file order (it is not the line number: numbering every line would cost a full sort, so line
-    numbers are only worked out for the error message). Malformed lines fail the job; tombstones and values the
-    apps would dead-letter are dropped.
+
+def _valid(topics: list[str]) -> str:
+    return " OR ".join(f"(topic = '{t}' AND value IS NOT NULL AND {VALID_VALUE[t]})" for t in topics)
+
+
+def read_record_files(spark: SparkSession, input_dir: str, topics: list[str]) -> DataFrame | None:
+    """The topics' record files that exist, as (topic, part, pos, timestamp, key, value); None when none exists.
+
+    `pos` keeps each file's order without numbering lines: Spark reads a file's splits in offset order and a
+    monotonically increasing id follows them (line numbers would cost a sort, so they are only worked out for
+    an error message). Malformed lines fail the job, listed as file:line; tombstones and values the apps would
+    dead-letter are dropped.
     """
-    path = os.path.join(input_dir, f"{topic}.jsonl")
-    if not os.path.exists(path):
+    paths = {t: os.path.join(input_dir, f"{t}.jsonl") for t in topics}
+    paths = {t: p for t, p in paths.items() if os.path.exists(p)}
+    if not paths:
         return None
-    # Single-file splits are read in offset order, so a monotonically increasing id preserves file order.
-    raw = spark.read.text(path).withColumn("pos", F.monotonically_increasing_id())
+    raw = (
+        spark.read.text(list(paths.values()))
+        .withColumn("pos", F.monotonically_increasing_id())
+        .withColumn("topic", F.regexp_extract(F.input_file_name(), r"([^/]+)\.jsonl$", 1))
+    )
     parsed = raw.select(
+        "topic",
         "pos",
         F.col("value").alias("text"),
-        F.from_json("value", _envelope(VALUE_SCHEMAS[topic]), {"mode": "PERMISSIVE"}).alias("r"),
-    ).cache()
-    bad = parsed.where((F.trim("text") != "") & (F.col("r").isNull() | F.col("r.timestamp").isNull() | (F.col("r.timestamp") < 0)))
+        F.from_json("value", _envelope(_wide_value(list(paths))), {"mode": "PERMISSIVE"}).alias("r"),
+    ).where(F.trim("text") != "")
+    parsed = parsed.cache()
+    bad = parsed.where(F.col("r").isNull() | F.col("r.timestamp").isNull() | (F.col("r.timestamp") < 0))
     if bad.limit(1).count() > 0:
-        numbered = raw.withColumn("line", F.row_number().over(Window.orderBy("pos")))
-        lines = (
-            bad.join(numbered.select("pos", "line"), "pos")
-            .orderBy("line")
-            .select("line", "text")
-            .limit(20)
-            .collect()
-        )
-        shown = "\n  ".join(f"{path}:{row.line}: not a record: {row.text[:80]}" for row in lines)
+        numbered = raw.withColumn("line", F.row_number().over(Window.partitionBy("topic").orderBy("pos")))
+        lines = bad.join(numbered.select("pos", "topic", "line"), ["topic", "pos"]).orderBy("topic", "line").limit(20).collect()
+        shown = "\n  ".join(f"{paths[row.topic]}:{row.line}: not a record: {row.text[:80]}" for row in lines)
         raise RecordFileError(f"bad record lines:\n  {shown}")
-    records = parsed.where(F.trim("text") != "").select(
-        F.lit(topic).alias("topic"),
+    records = parsed.select(
+        "topic",
         F.lit(0).alias("part"),
         "pos",
         F.col("r.timestamp").alias("timestamp"),
         F.col("r.key").alias("key"),
         F.col("r.value").alias("value"),
     )
-    return records.where(F.col("value").isNotNull()).where(VALID_VALUE[topic])
+    return records.where(_valid(list(paths)))
 
 
-def read_record_files(spark: SparkSession, input_dir: str, topics: list[str]) -> DataFrame | None:
-    """The union of the topics' record files that exist, each value parsed with its own schema and re-encoded
-    as one wide struct so the frames can be unioned."""
-    frames = []
-    for topic in topics:
-        df = read_record_file(spark, input_dir, topic)
-        if df is not None:
-            frames.append(df)
-    return _union_wide(frames, topics)
+def read_record_file(spark: SparkSession, input_dir: str, topic: str) -> DataFrame | None:
+    return read_record_files(spark, input_dir, [topic])
 
 
 def kafka_stream(spark: SparkSession, brokers: str, topics: list[str], starting_offsets: str = "earliest", max_offsets: int | None = None) -> DataFrame:
@@ -132,47 +137,16 @@ def kafka_stream(spark: SparkSession, brokers: str, topics: list[str], starting_
     return reader.load()
 
 
-def from_kafka_batch(raw: DataFrame, topics: list[str]) -> DataFrame | None:
-    """A micro-batch of raw Kafka records in the jobs' input shape; per topic its value schema, invalid values dropped."""
-    frames = []
-    base = raw.select(
+def from_kafka_batch(raw: DataFrame, topics: list[str]) -> DataFrame:
+    """A micro-batch of raw Kafka records in the jobs' input shape, invalid values dropped."""
+    return raw.select(
         "topic",
         F.col("partition").alias("part"),
         F.col("offset").alias("pos"),
         F.unix_millis("timestamp").alias("timestamp"),
         F.col("key").cast("string").alias("key"),
-        F.col("value").cast("string").alias("text"),
-    )
-    for topic in topics:
-        df = base.where(F.col("topic") == topic).select(
-            "topic", "part", "pos", "timestamp", "key",
-            F.from_json("text", VALUE_SCHEMAS[topic]).alias("value"),
-        )
-        frames.append(df.where(F.col("value").isNotNull()).where(VALID_VALUE[topic]))
-    return _union_wide(frames, topics)
-
-
-def _union_wide(frames: list[DataFrame], topics: list[str]) -> DataFrame | None:
-    """Unions per-topic frames by giving each the value fields of all the topics (absent ones null), so the
-    result has the same columns whichever of the topics' files exist."""
-    if not frames:
-        return None
-    fields: dict[str, object] = {}
-    for topic in topics:
-        for f in VALUE_SCHEMAS[topic].fields:
-            fields.setdefault(f.name, f.dataType)
-    wide = []
-    for df in frames:
-        have = {f.name for f in df.schema["value"].dataType.fields}  # type: ignore[attr-defined]
-        value = F.struct(*[
-            (F.col(f"value.{name}") if name in have else F.lit(None).cast(dtype)).alias(name)  # type: ignore[arg-type]
-            for name, dtype in fields.items()
-        ])
-        wide.append(df.select("topic", "part", "pos", "timestamp", "key", value.alias("value")))
-    out = wide[0]
-    for df in wide[1:]:
-        out = out.unionByName(df)
-    return out
+        F.from_json(F.col("value").cast("string"), _wide_value(topics)).alias("value"),
+    ).where(_valid(topics))
 
 
 def with_merge_order(df: DataFrame) -> DataFrame:
@@ -192,12 +166,13 @@ def with_merge_order(df: DataFrame) -> DataFrame:
 def write_record_file(df: DataFrame, output_dir: str, name: str, order_by: list[str]) -> int:
     """Writes (timestamp, key, value) rows as `<output_dir>/<name>.jsonl`, sorted, one record per line.
 
-    Spark writes a folder of part files; coalescing the sorted frame to one partition keeps the order and the
-    single part file is moved into place. Returns the number of records.
+    Spark writes a folder of part files; with one partition there is one, and it is moved into place. Returns
+    the number of records.
     """
     os.makedirs(output_dir, exist_ok=True)
     staging = os.path.join(output_dir, f".{name}.{uuid.uuid4().hex[:8]}")
-    lines = df.orderBy(*order_by).select(F.to_json(F.struct("timestamp", "key", "value")).alias("line")).coalesce(1)
+    # One partition sorted locally: the same order as a global sort without its sampling pass.
+    lines = df.repartition(1).sortWithinPartitions(*order_by).select(F.to_json(F.struct("timestamp", "key", "value")).alias("line"))
     lines.write.mode("overwrite").text(staging)
     target = os.path.join(output_dir, f"{name}.jsonl")
     parts = sorted(glob.glob(os.path.join(staging, "part-*")))

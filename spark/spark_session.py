@@ -17,7 +17,9 @@ def _under_spark_submit() -> bool:
     return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
-def build_session(app_name: str, *, kafka: bool = False, master: str | None = None, shuffle_partitions: int | None = None) -> SparkSession:
+def build_session(
+    app_name: str, *, kafka: bool = False, master: str | None = None, shuffle_partitions: int | None = None, tiny_inputs: bool = False
+) -> SparkSession:
     import pyspark
 
     builder = SparkSession.builder.appName(app_name)
@@ -43,6 +45,10 @@ def build_session(app_name: str, *, kafka: bool = False, master: str | None = No
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     if kafka:
         builder = builder.config("spark.jars.packages", KAFKA_PACKAGE.format(version=pyspark.__version__))
+    if tiny_inputs:
+        # Tests run many queries over a few rows each: planning and compiling generated code would dominate,
+        # and interpreted evaluation computes the same results.
+        builder = builder.config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
     return spark

@@ -5,7 +5,7 @@
 
 import { loadRiskConfig } from '../config.ts';
 import { parseFlags } from '../cli/commands.ts';
-import { createPipeline, runPipeline } from '../pipeline.ts';
+import { createPipeline, runOnEveryAppend, runPipeline } from '../pipeline.ts';
 import { type FileRecord, readRecordFile, recordFilesIn } from '../../runtime/replay/record-files.ts';
 import { EmbeddedConsoleBackend } from './backend.ts';
 import { startConsole } from './server.ts';
@@ -16,23 +16,7 @@ if (typeof flags.input === 'string') for (const [topic, path] of recordFilesIn(f
 const pipeline = createPipeline(inputs, { config: loadRiskConfig(flags.config as string | undefined), partitions: 3 });
 const processed = runPipeline(pipeline);
 
-// One run at a time, started after the append that asked for it: the run itself appends (the apps' outputs)
-// and processes what it appended, so appends during a run need no second run.
-let running = false;
-let scheduled = false;
-pipeline.cluster.onAppend(() => {
-  if (running || scheduled) return;
-  scheduled = true;
-  setImmediate(() => {
-    scheduled = false;
-    running = true;
-    try {
-      runPipeline(pipeline);
-    } finally {
-      running = false;
-    }
-  });
-});
+runOnEveryAppend(pipeline);
 
 const console_ = await startConsole({ backend: new EmbeddedConsoleBackend(pipeline), port: flags.port as number | undefined });
 process.stdout.write(`processed ${processed} records; operator console on ${console_.url}\n`);

@@ -219,7 +219,7 @@ export class EmbeddedStreamsApp {
 
   /** A read-only view over a key-value store across every task (an interactive query). */
   store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
-    return keyValueStoreView(this.#topology, name, this.#global.stores.get(name), this.#runs.flatMap((r) => r.task.stores.get(name) ?? []));
+    return keyValueStoreView(this.#topology, name, this.#global.stores.get(name), () => this.#runs.flatMap((r) => r.task.stores.get(name) ?? []));
   }
 
   /** The stores of every task, for tests and metrics. */

@@ -8,11 +8,13 @@ import { ConfigError, StreamsError } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
 import { StreamsMetrics } from '../../common/metrics.ts';
 import { type Clock, systemClock } from '../../common/time.ts';
+import type { ReadOnlyKeyValueStore } from '../../state/api/key-value-store.ts';
 import type { StateStore } from '../../state/api/state-store.ts';
 import type { Topology } from '../../topology/topology.ts';
 import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../config.ts';
 import { StreamsState } from '../embedded/embedded-streams-app.ts';
 import { GlobalStateManager } from '../global-state.ts';
+import { keyValueStoreView } from '../store-query.ts';
 import { AtLeastOnceCommitter, type Committer, ExactlyOnceCommitter } from './committer.ts';
 import { GlobalStoreUpdater } from './global-store-updater.ts';
 import { type KafkaConnectionOptions, PlatformaticKafkaFactory } from './kafka-adapter.ts';
@@ -174,6 +176,16 @@ export class KafkaStreamsApp {
   /** The stores of every active task (a consistent view only while paused; for tests and metrics). */
   taskStores(): Array<{ taskId: string; stores: ReadonlyMap<string, StateStore> }> {
     return (this.#running?.tasks.runs ?? []).map((r) => ({ taskId: r.task.id, stores: r.task.stores }));
+  }
+
+  /**
+   * An interactive query: a read-only view of a key-value store over the tasks this instance runs at the time
+   * of each call, or of a global store (whole on every instance). Each call reads between processing passes.
+   */
+  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
+    const r = this.#running;
+    if (r === null) throw new StreamsError('STREAMS_ILLEGAL_STATE', `store ${name}: the instance has not started`);
+    return keyValueStoreView(this.#topology, name, r.global.stores.get(name), () => r.tasks.runs.flatMap((run) => run.task.stores.get(name) ?? []));
   }
 
   /** Resolves when the instance reaches `state`; rejects on ERROR or after `timeoutMs`. */

@@ -21,7 +21,7 @@ from spark_session import build_session  # noqa: E402
 def spark():
     # One core is plenty for inputs of a few dozen rows, and leaves the other to the rest of the test run.
     os.environ.setdefault("SPARK_LOCAL_CORES", "1")
-    session = build_session("risk-streams-spark-tests", shuffle_partitions=1)
+    session = build_session("risk-streams-spark-tests", shuffle_partitions=1, tiny_inputs=True)
     yield session
     session.stop()
 
