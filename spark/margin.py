@@ -313,8 +313,8 @@ def process_stream_batch(cfg: MarginConfig) -> Callable[[DataFrame | None, int, 
         state.save(batch_id, "symbols", symbols)
         new = timeline.where(F.col("topic") != SEED)
         return {
-            MARGIN: margin_records(new).drop("seq"),
-            STRESS: stress_records(new, cfg).drop("seq"),
+            MARGIN: margin_records(new),
+            STRESS: stress_records(new, cfg),
             CALLS: call_records(new, cfg),
         }
 

@@ -78,6 +78,18 @@ def _valid(topics: list[str]) -> str:
     return " OR ".join(f"(topic = '{t}' AND value IS NOT NULL AND {VALID_VALUE[t]})" for t in topics)
 
 
+def _is_remote(path: str) -> bool:
+    return "://" in path and not path.startswith("file://")
+
+
+def _exists(spark: SparkSession, path: str) -> bool:
+    if not _is_remote(path):
+        return os.path.exists(path.removeprefix("file://"))
+    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    return bool(hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).exists(hadoop_path))  # type: ignore[attr-defined]
+
+
 def read_record_files(spark: SparkSession, input_dir: str, topics: list[str]) -> DataFrame | None:
     """The topics' record files that exist, as (topic, part, pos, timestamp, key, value); None when none exists.
 
@@ -86,8 +98,8 @@ def read_record_files(spark: SparkSession, input_dir: str, topics: list[str]) ->
     an error message). Malformed lines fail the job, listed as file:line; tombstones and values the apps would
     dead-letter are dropped.
     """
-    paths = {t: os.path.join(input_dir, f"{t}.jsonl") for t in topics}
-    paths = {t: p for t, p in paths.items() if os.path.exists(p)}
+    paths = {t: f"{input_dir.rstrip('/')}/{t}.jsonl" for t in topics}
+    paths = {t: p for t, p in paths.items() if _exists(spark, p)}
     if not paths:
         return None
     raw = (
@@ -99,7 +111,7 @@ def read_record_files(spark: SparkSession, input_dir: str, topics: list[str]) ->
         "topic",
         "pos",
         F.col("value").alias("text"),
-        F.from_json("value", _envelope(_wide_value(list(paths))), {"mode": "PERMISSIVE"}).alias("r"),
+        F.from_json("value", _envelope(_wide_value(topics)), {"mode": "PERMISSIVE"}).alias("r"),
     ).where(F.trim("text") != "")
     parsed = parsed.cache()
     bad = parsed.where(F.col("r").isNull() | F.col("r.timestamp").isNull() | (F.col("r.timestamp") < 0))
@@ -123,11 +135,13 @@ def read_record_file(spark: SparkSession, input_dir: str, topic: str) -> DataFra
     return read_record_files(spark, input_dir, [topic])
 
 
-def kafka_stream(spark: SparkSession, brokers: str, topics: list[str], starting_offsets: str = "earliest", max_offsets: int | None = None) -> DataFrame:
+def kafka_stream(
+    spark: SparkSession, kafka_options: dict[str, str], topics: list[str], starting_offsets: str = "earliest", max_offsets: int | None = None
+) -> DataFrame:
     """A streaming frame of raw Kafka records from the topics (needs the spark-sql-kafka package)."""
     reader = (
         spark.readStream.format("kafka")
-        .option("kafka.bootstrap.servers", brokers)
+        .options(**kafka_options)
         .option("subscribe", ",".join(topics))
         .option("startingOffsets", starting_offsets)
         .option("failOnDataLoss", "false")
@@ -166,18 +180,25 @@ def with_merge_order(df: DataFrame) -> DataFrame:
 def write_record_file(df: DataFrame, output_dir: str, name: str, order_by: list[str]) -> int:
     """Writes (timestamp, key, value) rows as `<output_dir>/<name>.jsonl`, sorted, one record per line.
 
-    Spark writes a folder of part files; with one partition there is one, and it is moved into place. Returns
-    the number of records.
+    Spark writes a folder of part files; with one partition there is one, and on a local disk it is moved into
+    place as the file. On S3 and the like the folder `<name>.jsonl/` stays, holding that one part. Returns the
+    number of records.
     """
-    os.makedirs(output_dir, exist_ok=True)
-    staging = os.path.join(output_dir, f".{name}.{uuid.uuid4().hex[:8]}")
     # One partition sorted locally: the same order as a global sort without its sampling pass.
     lines = df.repartition(1).sortWithinPartitions(*order_by).select(F.to_json(F.struct("timestamp", "key", "value")).alias("line"))
+    if _is_remote(output_dir):
+        lines = lines.cache()
+        lines.write.mode("overwrite").text(f"{output_dir.rstrip('/')}/{name}.jsonl")
+        count = lines.count()
+        lines.unpersist()
+        return count
+    output_dir = output_dir.removeprefix("file://")
+    os.makedirs(output_dir, exist_ok=True)
+    staging = os.path.join(output_dir, f".{name}.{uuid.uuid4().hex[:8]}")
     lines.write.mode("overwrite").text(staging)
     target = os.path.join(output_dir, f"{name}.jsonl")
-    parts = sorted(glob.glob(os.path.join(staging, "part-*")))
     with open(target, "wb") as out:
-        for part in parts:
+        for part in sorted(glob.glob(os.path.join(staging, "part-*"))):
             with open(part, "rb") as src:
                 shutil.copyfileobj(src, out)
     shutil.rmtree(staging)

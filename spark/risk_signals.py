@@ -216,7 +216,7 @@ def process_stream_batch(cfg: RiskConfig, grace_ms: int) -> Callable[[DataFrame 
             next_windows = next_windows.where(F.col("window_start") + cfg.window_ms + grace_ms > watermark)
         state.save(batch_id, "windows", next_windows.select(*[f.name for f in WINDOW_STATE.fields]))
         state.save(batch_id, "watermark", spark.createDataFrame([(watermark,)], WATERMARK_STATE))
-        return {SIGNALS: signal_records(new_orders).drop("part", "pos"), COMMANDS: kill_records(updates, cfg)}
+        return {SIGNALS: signal_records(new_orders), COMMANDS: kill_records(updates, cfg)}
 
     return process
 

@@ -4,6 +4,9 @@
 # the requirements are unchanged. A missing prerequisite stops it with a non-zero exit and a message saying
 # what to install, so the tests that call it fail rather than skip.
 #
+# `setup.sh kafka` also gathers Spark's Kafka connector jars (for the streaming mode) with Maven from Maven
+# Central into <repo>/.cache/spark-kafka/<pyspark version>, once.
+#
 # Prints the venv's python path as its last line, for callers that want it.
 
 set -euo pipefail
@@ -42,7 +45,24 @@ flock 9
 
 wanted="$(cat "$requirements" "$0" | sha256sum | cut -d' ' -f1)"
 marker="$venv/.requirements.sha256"
+kafka_jars() {
+  local version dir
+  version="$("$venv/bin/python" -c 'import pyspark; print(pyspark.__version__)')"
+  dir="$repo/.cache/spark-kafka/$version"
+  [[ -f "$dir/.complete" ]] && return 0
+  command -v mvn >/dev/null 2>&1 ||
+    fail "Maven is needed once, to fetch Spark's Kafka connector $version into $dir. Install it (Debian/Ubuntu: apt-get install maven)."
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  echo "spark/setup.sh: fetching spark-sql-kafka-0-10_2.12:$version and its dependencies (Maven Central)" >&2
+  mvn -q -B -f "$here/kafka-connector/pom.xml" dependency:copy-dependencies "-Dspark.version=$version" "-DoutputDirectory=$dir" >&2 ||
+    fail "mvn could not fetch the Kafka connector (see above): Maven Central must be reachable."
+  ls "$dir"/spark-sql-kafka-0-10_2.12-*.jar >/dev/null 2>&1 || fail "Maven finished but $dir holds no spark-sql-kafka jar"
+  date -u +%FT%TZ >"$dir/.complete"
+}
+
 if [[ -x "$venv/bin/python" && -f "$marker" && "$(cat "$marker")" == "$wanted" ]]; then
+  if [[ "${1:-}" == "kafka" ]]; then kafka_jars; fi
   echo "$venv/bin/python"
   exit 0
 fi
@@ -59,4 +79,5 @@ echo "spark/setup.sh: installing $requirements into $venv (PyPI)" >&2
   fail "the venv was built but pyspark or pytest does not import."
 echo "$wanted" >"$marker"
 echo "spark/setup.sh: venv ready in $(($(date +%s) - started)) s" >&2
+if [[ "${1:-}" == "kafka" ]]; then kafka_jars; fi
 echo "$venv/bin/python"

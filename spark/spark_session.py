@@ -5,11 +5,32 @@ cluster) the submitter's master and resources are left alone."""
 from __future__ import annotations
 
 import os
+import re
 
 from pyspark.sql import SparkSession
 
-# The Kafka connector matching pyspark's Scala 2.12 build; fetched from Maven Central by Spark's own resolver.
-KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:{version}"
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class KafkaConnectorMissing(RuntimeError):
+    """The streaming mode's Kafka connector jars are not in the project cache."""
+
+
+def kafka_connector_jars(version: str) -> list[str]:
+    """The connector jars `setup.sh kafka` gathered, less those PySpark already ships (the same libraries at
+    Spark's own versions must not appear twice on the class path)."""
+    folder = os.path.join(REPO, ".cache", "spark-kafka", version)
+    if not os.path.exists(os.path.join(folder, ".complete")):
+        raise KafkaConnectorMissing(
+            f"Spark's Kafka connector {version} is not in {folder}: run `bash spark/setup.sh kafka` once (it needs Maven)"
+        )
+    import pyspark
+
+    def artifact(jar: str) -> str:
+        return re.sub(r"-\d[^-]*(-[^-]*)?\.jar$", "", jar)
+
+    shipped = {artifact(j) for j in os.listdir(os.path.join(os.path.dirname(pyspark.__file__), "jars"))}
+    return sorted(os.path.join(folder, j) for j in os.listdir(folder) if j.endswith(".jar") and artifact(j) not in shipped)
 
 
 def _under_spark_submit() -> bool:
@@ -43,8 +64,9 @@ def build_session(
         )
     elif shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
-    if kafka:
-        builder = builder.config("spark.jars.packages", KAFKA_PACKAGE.format(version=pyspark.__version__))
+    if kafka and not _under_spark_submit():
+        # Under spark-submit the submitter brings the connector (--packages or --jars).
+        builder = builder.config("spark.jars", ",".join(kafka_connector_jars(pyspark.__version__)))
     if tiny_inputs:
         # Tests run many queries over a few rows each: planning and compiling generated code would dominate,
         # and interpreted evaluation computes the same results.

@@ -75,9 +75,24 @@ def add_streaming_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--available-now", action="store_true", help="process what the topics hold now, then stop")
     parser.add_argument("--trigger-seconds", type=float, default=5.0, help="micro-batch interval (default 5)")
     parser.add_argument("--max-offsets-per-trigger", type=int, help="cap on records per micro-batch")
+    parser.add_argument("--kafka-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Kafka client setting for source and sink, e.g. security.protocol=SASL_SSL (repeatable)")
 
 
-Outputs = dict[str, DataFrame]  # topic name -> (timestamp, key, value) rows
+def kafka_options(args: argparse.Namespace) -> dict[str, str]:
+    """--kafka-option KEY=VALUE pairs as the `kafka.`-prefixed options Spark's Kafka source and sink take."""
+    options = {"kafka.bootstrap.servers": args.brokers}
+    for item in args.kafka_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--kafka-option needs KEY=VALUE, got {item!r}")
+        options[key if key.startswith("kafka.") else f"kafka.{key}"] = value
+    return options
+
+
+# topic name -> (timestamp, key, value) rows, plus the input-order columns below where the job has them.
+Outputs = dict[str, DataFrame]
+ORDER_COLUMNS = ("seq", "part", "pos")
 
 
 def run_streaming(
@@ -93,7 +108,8 @@ def run_streaming(
         raise SystemExit("--checkpoint is needed with --brokers (Structured Streaming keeps its offsets there)")
     state = BatchStateStore(spark, f"{args.checkpoint.rstrip('/')}/state")
     to_kafka = args.output_topics or args.output is None
-    stream = kafka_stream(spark, args.brokers, input_topics, args.starting_offsets, args.max_offsets_per_trigger)
+    options = kafka_options(args)
+    stream = kafka_stream(spark, options, input_topics, args.starting_offsets, args.max_offsets_per_trigger)
 
     def each_batch(raw: DataFrame, batch_id: int) -> None:
         started = time.monotonic()
@@ -101,15 +117,18 @@ def run_streaming(
         outputs = process(records, batch_id, state)
         written = {}
         for topic, df in outputs.items():
-            df = df.cache()
+            # A consumer (enforcement reading margin.calc.v1) depends on the order of an account's records: one
+            # sorted partition writes them in input order.
+            order = [c for c in ORDER_COLUMNS if c in df.columns]
+            df = df.repartition(1).sortWithinPartitions(*order, "key").cache()
             written[topic] = df.count()
             if written[topic] == 0:
                 continue
             if to_kafka:
-                kafka_sink_frame(df, topic).write.format("kafka").option("kafka.bootstrap.servers", args.brokers).save()
+                kafka_sink_frame(df, topic).write.format("kafka").options(**options).save()
             else:
                 # One folder per batch: a re-run batch replaces its own files instead of appending twice.
-                df.selectExpr("to_json(struct(timestamp, key, value)) AS line").coalesce(1).write.mode("overwrite").text(
+                df.selectExpr("to_json(struct(timestamp, key, value)) AS line").write.mode("overwrite").text(
                     os.path.join(args.output, topic, f"batch={batch_id:08d}")
                 )
             df.unpersist()

@@ -42,14 +42,23 @@ export function pinoLogger(options: LoggerOptions = {}): Logger {
       base: { pid: process.pid, ...(options.app === undefined ? {} : { app: options.app }) },
       formatters: {
         level: (label) => ({ level: label }),
-        // Child bindings (a task's, a request's) are censored as well as each line's own fields.
-        bindings: (bindings) => censor(bindings, 0) as Record<string, unknown>,
         log: (fields) => censor(fields, 0) as Record<string, unknown>,
       },
     },
     typeof destination === 'number' ? pino.destination({ dest: destination, sync: true }) : destination,
   );
-  return logger;
+  return adapt(logger);
+}
+
+/** The port over a pino logger; children's bindings are censored here because pino formats only the root's. */
+function adapt(logger: pino.Logger): Logger {
+  return {
+    debug: (fields, message) => logger.debug(fields, message),
+    info: (fields, message) => logger.info(fields, message),
+    warn: (fields, message) => logger.warn(fields, message),
+    error: (fields, message) => logger.error(fields, message),
+    child: (bindings) => adapt(logger.child(censor(bindings, 0) as Record<string, unknown>)),
+  };
 }
 
 /** A copy with secret fields replaced; objects without any are returned as they are. */

@@ -57,14 +57,20 @@ export function scopeType(scope: string): ScopeType {
 
 const perScopeType = <T>(make: (type: ScopeType) => T): Record<ScopeType, T> => ({ GLOBAL: make('GLOBAL'), ACCOUNT: make('ACCOUNT'), SYMBOL: make('SYMBOL') });
 
+/** Only an instance's first drop under a kill is timed: one map per instance, found by its metrics registry. */
+const timedKillsByInstance = new WeakMap<StreamsMetrics, Map<string, string>>();
+
 export class RouterMetrics {
   readonly allowed: Sensor;
   readonly dropped: Readonly<Record<ScopeType, Sensor>>;
   readonly #propagation: Readonly<Record<ScopeType, Sensor>>;
-  /** The kill (last_cmd_id) each scope was last seen dropping under: only its first drop is timed. */
-  readonly #timedKills = new Map<string, string>();
+  /** The kill (last_cmd_id) each scope was last seen dropping under, shared by the instance's tasks (they share the table). */
+  readonly #timedKills: Map<string, string>;
 
   constructor(metrics: StreamsMetrics) {
+    let timed = timedKillsByInstance.get(metrics);
+    if (timed === undefined) timedKillsByInstance.set(metrics, (timed = new Map()));
+    this.#timedKills = timed;
     this.allowed = metrics.sensor(RiskSensor.ORDERS_ROUTED, { decision: 'ALLOW', scope_type: 'NONE' });
     this.dropped = perScopeType((scope_type) => metrics.sensor(RiskSensor.ORDERS_ROUTED, { decision: 'DROP', scope_type }));
     this.#propagation = perScopeType((scope_type) => metrics.histogram(RiskSensor.KILL_PROPAGATION, { scope_type }, AGE_BOUNDS_MS));

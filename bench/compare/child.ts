@@ -38,6 +38,8 @@ export interface Sample {
   readonly atMs: number;
   readonly processed: number;
   readonly cpuSeconds: number;
+  /** CPU seconds of the watched process (the broker), read at the same moment; NaN when none is watched. */
+  readonly watchedCpuSeconds: number;
 }
 
 interface Waiter {
@@ -53,13 +55,16 @@ export class EngineProcess {
   readonly #child: ChildProcess;
   readonly #exited: Promise<number | null>;
   #state = 'CREATED';
-  #latest: Sample = { atMs: 0, processed: 0, cpuSeconds: 0 };
+  readonly #watchPid: number | undefined;
+  #latest: Sample = { atMs: 0, processed: 0, cpuSeconds: 0, watchedCpuSeconds: NaN };
   readonly #samples: Sample[] = [];
   #failure: string | null = null;
   readonly #waiters = new Set<Waiter>();
 
-  constructor(command: ChildCommand, logFile: string) {
+  /** `watchPid`: another process whose CPU time each sample records too (the broker, which both sides load). */
+  constructor(command: ChildCommand, logFile: string, watchPid?: number) {
     this.logFile = logFile;
+    this.#watchPid = watchPid;
     const log = createWriteStream(logFile);
     this.#child = spawn(command.command, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.pid = this.#child.pid!;
@@ -125,12 +130,14 @@ export class EngineProcess {
     const rest = space < 0 ? '' : line.slice(space + 1);
     if (word === 'PROGRESS') {
       let cpu: number;
+      let watched = NaN;
       try {
         cpu = cpuSeconds(this.pid);
+        if (this.#watchPid !== undefined) watched = cpuSeconds(this.#watchPid);
       } catch {
         return; // exiting
       }
-      this.#latest = { atMs: performance.now(), processed: Number(rest), cpuSeconds: cpu };
+      this.#latest = { atMs: performance.now(), processed: Number(rest), cpuSeconds: cpu, watchedCpuSeconds: watched };
       this.#samples.push(this.#latest);
       for (const w of this.#waiters) {
         if (w.test(this.#latest)) {

@@ -24,6 +24,12 @@ import { type TopologyKind, WINDOW_STORE } from './topologies.ts';
 export interface LatencyPlan {
   /** Offered loads as fractions of the slower side's median peak records/s in the throughput runs. */
   readonly fractions: readonly number[];
+  /**
+   * Orders (with their old timestamps, so they fall outside every measured level) waiting in the input before the
+   * app starts: it works through them at full speed, which warms a JIT far faster than paced traffic does.
+   */
+  readonly backlogRecords: number;
+  /** Paced at the first rate after the backlog, before the first level. */
   readonly warmUpMs: number;
   readonly levelMs: number;
   readonly settleMs: number;
@@ -56,8 +62,10 @@ export interface CompareOptions {
 }
 
 export const defaultCompareOptions = {
-  records: 500_000,
-  warmUpRecords: 200_000,
+  // Sized so the whole default run (6 cells × 3 runs × 2 sides, the ceiling, latency) takes ~13 minutes on 2 cores.
+  // The JVM's JIT needs ~300k records before Kafka Streams' per-record cost settles.
+  records: 200_000,
+  warmUpRecords: 300_000,
   runs: 3,
   partitions: 4,
   topologies: ['filter', 'window', 'join'],
@@ -66,7 +74,7 @@ export const defaultCompareOptions = {
   ceiling: true,
   // Kafka Streams' exactly_once_v2 default; at_least_once at 1 s rather than 30 s so windows flush within a run.
   commitIntervalMs: { at_least_once: 1_000, exactly_once_v2: 100 },
-  latency: { fractions: [0.5, 0.8], warmUpMs: 4_000, levelMs: 6_000, settleMs: 1_000 },
+  latency: { fractions: [0.5, 0.8], backlogRecords: 150_000, warmUpMs: 2_000, levelMs: 4_000, settleMs: 1_000 },
   runTimeoutMs: 300_000,
 } satisfies CompareOptions;
 
@@ -84,6 +92,8 @@ export interface RunMeasurement {
   readonly cpuSecondsPerMillion: number;
   readonly recordsPerCpuSecond: number;
   readonly recordsPerSecond: number;
+  /** The broker's CPU seconds per million records over the same stretch (null with an outside broker). */
+  readonly brokerCpuSecondsPerMillion: number | null;
   /** Milliseconds from spawning the process to its first processed record. */
   readonly startupMs: number;
   readonly rssMb: number;
@@ -101,6 +111,7 @@ export interface CellResult {
   readonly cpuSecondsPerMillion: Stat;
   readonly recordsPerSecond: Stat;
   readonly peakRssMb: Stat;
+  readonly brokerCpuSecondsPerMillion: Stat | null;
   /** Every run's output complete, without gaps or duplicates. */
   readonly complete: boolean;
   readonly latency: LatencyLevel[] | null;
@@ -117,14 +128,18 @@ function stat(values: readonly number[]): Stat {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
 }
 
+const STOP_GRACE_MS = 3_000;
+
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** The busy stretch of a run: from the first sample past the warm-up to the last one before the backlog ran out. */
 function measuredStretch(samples: readonly Sample[], warmUp: number, total: number): { from: Sample; to: Sample } {
-  const from = samples.find((s) => s.processed >= Math.max(1, warmUp))!;
   const last = samples.findIndex((s) => s.processed >= total);
+  let from = samples.find((s) => s.processed >= Math.max(1, warmUp))!;
   let to = samples[last - 1];
   if (to === undefined || to.processed <= from.processed) to = samples[last];
+  // A tiny run may pass the warm-up and the end within one progress interval: fall back to the whole run.
+  if (to.processed <= from.processed) from = samples.find((s) => s.processed > 0)!;
   return { from, to };
 }
 
@@ -141,8 +156,11 @@ class Session {
   #template: ConsumedRecord[] = [];
   recordBytes = 0;
 
-  constructor(options: CompareOptions, brokers: string[]) {
+  readonly #brokerPid: number | undefined;
+
+  constructor(options: CompareOptions, brokers: string[], brokerPid: number | undefined) {
     this.#o = options;
+    this.#brokerPid = brokerPid;
     this.#brokers = brokers;
     this.#factory = new PlatformaticKafkaFactory({ brokers, clientId: 'bench-compare' });
     this.#logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'bench-compare-logs-'));
@@ -203,7 +221,7 @@ class Session {
     const now = Date.now();
     await this.#produce(this.#killSwitch, 1, killSwitchEntries().map((e, i) => ({ key: Buffer.from(e.key), value: Buffer.from(e.value), timestamp: now + i })));
     for (const kind of new Set(o.topologies)) this.#expectations.set(kind, expectedOutput(kind, records));
-    this.#template = records.slice(0, Math.min(records.length, 100_000));
+    this.#template = records.slice(0, Math.min(records.length, Math.max(o.latency?.backlogRecords ?? 0, 100_000)));
     this.#log(`preloaded ${total.toLocaleString('en-US')} orders of ~${this.recordBytes} B into ${o.partitions} partitions in ${round((performance.now() - started) / 1000, 1)} s`);
   }
 
@@ -236,7 +254,7 @@ class Session {
     const total = o.warmUpRecords + o.records;
     await this.#createTopics([{ name: run.output, partitions: o.partitions, config: { 'retention.ms': '-1' } }]);
     const spawned = performance.now();
-    const child = new EngineProcess(engineCommand(engine, run, o), join(this.#logDir, `${run.applicationId}.log`));
+    const child = new EngineProcess(engineCommand(engine, run, o), join(this.#logDir, `${run.applicationId}.log`), this.#brokerPid);
     try {
       const first = await child.waitForProcessed(1, o.runTimeoutMs);
       await child.waitForProcessed(total, o.runTimeoutMs);
@@ -254,6 +272,7 @@ class Session {
         cpuSecondsPerMillion: round((cpuSeconds / records) * 1e6, 2),
         recordsPerCpuSecond: Math.round(records / cpuSeconds),
         recordsPerSecond: Math.round(records / wallSeconds),
+        brokerCpuSecondsPerMillion: this.#brokerPid === undefined ? null : round(((to.watchedCpuSeconds - from.watchedCpuSeconds) / records) * 1e6, 2),
         startupMs: Math.round(first.atMs - spawned),
         rssMb: round(mem.rssBytes / 1048576),
         peakRssMb: round(mem.peakRssBytes / 1048576),
@@ -261,11 +280,12 @@ class Session {
       };
       this.#log(
         `  ${engine.padEnd(14)} ${tag.padEnd(16)} ${String(m.recordsPerCpuSecond).padStart(7)} rec/CPU-s  ${String(m.recordsPerSecond).padStart(7)} rec/s  ` +
-          `${m.peakRssMb} MB peak RSS  output ${check.ok ? 'complete' : `NOT complete (gaps ${check.gaps}, duplicates ${check.duplicates}, unexpected ${check.unexpected})`}`,
+          `${m.peakRssMb} MB peak RSS  broker ${m.brokerCpuSecondsPerMillion ?? '?'} CPU-s/M  output ${check.ok ? 'complete' : `NOT complete (gaps ${check.gaps}, duplicates ${check.duplicates}, unexpected ${check.unexpected})`}`,
       );
       return m;
     } finally {
-      await child.stop();
+      // Each run has its own application id, so a clean leave of the group buys nothing; a short grace saves time.
+      await child.stop(STOP_GRACE_MS);
       await this.#cleanUp(run);
     }
   }
@@ -276,13 +296,14 @@ class Session {
     const input = `cmp-${tag}-${engine}-${this.#stamp}-in`;
     const run = this.#runArgs(engine, topology, guarantee, tag, input);
     await this.#createTopics([
-      { name: input, partitions: this.#o.partitions },
-      { name: run.output, partitions: this.#o.partitions },
+      { name: input, partitions: this.#o.partitions, config: { 'retention.ms': '-1' } },
+      { name: run.output, partitions: this.#o.partitions, config: { 'retention.ms': '-1' } },
     ]);
+    const backlog = this.#template.slice(0, plan.backlogRecords);
+    await this.#produce(input, this.#o.partitions, backlog);
     const child = new EngineProcess(engineCommand(engine, run, this.#o), join(this.#logDir, `${run.applicationId}.log`));
     try {
-      // Checked on each progress line, so within one progress interval of the state change.
-      await child.waitFor(() => child.state === 'RUNNING', this.#o.runTimeoutMs, 'RUNNING');
+      await child.waitForProcessed(backlog.length, this.#o.runTimeoutMs);
       const levels = await measureLatency({
         factory: this.#factory,
         input,
@@ -301,7 +322,7 @@ class Session {
       }
       return levels;
     } finally {
-      await child.stop();
+      await child.stop(STOP_GRACE_MS);
       await this.#cleanUp(run, [input]);
     }
   }
@@ -321,6 +342,7 @@ function cell(topology: TopologyKind, guarantee: ProcessingGuarantee | null, eng
     cpuSecondsPerMillion: stat(runs.map((r) => r.cpuSecondsPerMillion)),
     recordsPerSecond: stat(runs.map((r) => r.recordsPerSecond)),
     peakRssMb: stat(runs.map((r) => r.peakRssMb)),
+    brokerCpuSecondsPerMillion: runs.every((r) => r.brokerCpuSecondsPerMillion !== null) ? stat(runs.map((r) => r.brokerCpuSecondsPerMillion!)) : null,
     complete: runs.every((r) => r.check.ok),
     latency: null,
   };
@@ -335,7 +357,7 @@ export async function runCompare(input: Partial<CompareOptions> = {}): Promise<C
   }
   const broker = o.brokers === undefined ? await startBroker({ jvmOptions: fullSpeedJvm }) : null;
   if (broker !== null) log(`Kafka broker on ${broker.brokers.join(',')} (started in ${broker.startupMs} ms)`);
-  const session = new Session(o, o.brokers ?? broker!.brokers);
+  const session = new Session(o, o.brokers ?? broker!.brokers, broker?.pid);
   try {
     await session.preload();
     const cells: CellResult[] = [];

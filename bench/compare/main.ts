@@ -1,18 +1,20 @@
 // `npm run bench:compare [-- flags]`: Kafka Streams (Java) against our engine, same broker, same input, same
 // configuration, one run. Prints a markdown table and writes bench/results/compare-<date>.json.
 //
-//   --records N          measured records per run (default 500000; the full-size run is --records 2000000)
-//   --warmup N           records each app processes before measuring (default 200000)
+//   --records N          measured records per run (default 200000)
+//   --warmup N           records each app processes before measuring (default 300000)
 //   --runs N             app processes per cell (default 3)
 //   --topologies a,b,c   filter, window, join (default all)
 //   --guarantees …       at_least_once, exactly_once_v2 (default both)
-//   --latency-ms N       milliseconds per latency level (default 6000); 0 skips latency
+//   --latency-ms N       milliseconds per latency level (default 4000); 0 skips latency
 //   --no-ceiling         skip the client pass-through ceiling
 //   --java-opt FLAG      extra JVM flag for the Kafka Streams side (repeatable)
 //   --node-opt FLAG      extra Node flag for our side, e.g. --cpu-prof (repeatable)
 //   --log-dir DIR        keep the children's stderr (and CPU profiles) there
 //   --out FILE           where the JSON goes
 // KAFKA_BROKERS=host:port uses a running broker instead of starting one.
+// Full size (millions of records per run, about an hour on 2 cores):
+//   npm run bench:compare -- --records 2000000 --warmup 500000 --runs 5 --latency-ms 10000
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

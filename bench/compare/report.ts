@@ -1,7 +1,7 @@
 // The compare run as markdown (to paste into BENCHMARKS.md) and as the JSON kept under bench/results/.
 
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { KAFKA_VERSION } from '../../scripts/kafka/broker.ts';
 import type { CellResult, CompareOptions, CompareResult, Stat } from './compare.ts';
 import { topologyLabel } from './topologies.ts';
@@ -14,6 +14,8 @@ export interface Machine {
   readonly java: string;
   readonly kafka: string;
   readonly os: string;
+  /** 1, 5 and 15-minute load averages when the run started: other work on a shared machine shows here. */
+  readonly loadAverage: number[];
 }
 
 export function describeMachine(): Machine {
@@ -27,6 +29,7 @@ export function describeMachine(): Machine {
     java: (java.stderr ?? '').split('\n')[0]?.trim() ?? 'unknown',
     kafka: KAFKA_VERSION,
     os: kernel.stdout?.trim() ?? 'unknown',
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
@@ -52,7 +55,8 @@ export function markdownReport(result: CompareResult, options: CompareOptions, m
   const { cells } = result;
   lines.push(
     `Machine: ${machine.cores} vCPUs (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.java}; ` +
-      `one local Kafka ${machine.kafka} broker (KRaft, 1 GiB G1 heap) on the same cores.`,
+      `one local Kafka ${machine.kafka} broker (KRaft, 1 GiB G1 heap) on the same cores. ` +
+      `Load average at the start: ${machine.loadAverage.join(', ')}.`,
     '',
     `Input: ${result.records.toLocaleString('en-US')} measured order records of ~${result.recordBytes} B per run after ` +
       `${result.warmUpRecords.toLocaleString('en-US')} warm-up records, ${options.partitions} partitions, ${options.runs} runs per cell ` +
@@ -104,10 +108,12 @@ export function markdownReport(result: CompareResult, options: CompareOptions, m
     lines.push(
       '',
       'End-to-end latency (record timestamp = when the paced producer was due to send it → arrival at the output consumer), ' +
-        'at 50 % and 80 % of the slower side\'s median wall rate for the cell, the same offered load for both; p50 / p99 in ms.',
+        'at 50 % and 80 % of the slower side\'s median wall rate for the cell, the same offered load for both; p50 / p99 in ms. ' +
+        'The paced producer and this consumer run in the harness on the same two cores: where "produced" falls short of ' +
+        'the offered rate, the machine as a whole was saturated and the figures say so.',
       '',
-      '| topology | guarantee | offered rec/s | Kafka Streams p50 / p99 | ours p50 / p99 | ours ÷ KS (p50, p99) |',
-      '|---|---|---:|---:|---:|---:|',
+      '| topology | guarantee | offered rec/s | Kafka Streams p50 / p99 | ours p50 / p99 | ours ÷ KS (p50, p99) | produced rec/s (KS / ours) |',
+      '|---|---|---:|---:|---:|---:|---:|',
     );
     for (const { topology, guarantee } of pairs.values()) {
       const ks = find(cells, 'kafka-streams', topology, guarantee)?.latency;
@@ -118,7 +124,8 @@ export function markdownReport(result: CompareResult, options: CompareOptions, m
         const b = ours?.[i];
         const both = (l: typeof a) => (l === undefined ? '—' : `${ms(l.p50Ms)} / ${ms(l.p99Ms)}`);
         const r = a !== undefined && b !== undefined ? `${(b.p50Ms / a.p50Ms).toFixed(2)}×, ${(b.p99Ms / a.p99Ms).toFixed(2)}×` : '—';
-        lines.push(`| ${topologyLabel[topology as keyof typeof topologyLabel]} | ${guarantee} | ${n((a ?? b)!.rate)} | ${both(a)} | ${both(b)} | ${r} |`);
+        const produced = `${a === undefined ? '—' : n(a.producedRate)} / ${b === undefined ? '—' : n(b.producedRate)}`;
+        lines.push(`| ${topologyLabel[topology as keyof typeof topologyLabel]} | ${guarantee} | ${n((a ?? b)!.rate)} | ${both(a)} | ${both(b)} | ${r} | ${produced} |`);
       }
     }
   }

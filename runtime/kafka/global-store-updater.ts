@@ -22,6 +22,11 @@ export class GlobalStoreUpdater {
     this.#partitions = manager.topics.flatMap((topic) => Array.from({ length: partitionCounts.get(topic) ?? 0 }, (_, partition) => ({ topic, partition })));
   }
 
+  /** Next offset to apply per "topic:partition". */
+  get positions(): ReadonlyMap<string, bigint> {
+    return this.#positions;
+  }
+
   get empty(): boolean {
     return this.#partitions.length === 0;
   }

@@ -42,6 +42,11 @@ export interface KafkaStreamsOptions extends Partial<KafkaConnectionOptions> {
   maxRecordsPerTaskPass?: number;
   /** Output records per producer batch. */
   producerBatchSize?: number;
+  /**
+   * Where a source topic partition without a committed offset starts (Kafka's auto.offset.reset): its log
+   * start (default) or its end. Internal topics always start at their log start.
+   */
+  autoOffsetReset?: 'earliest' | 'latest';
   /** Close gracefully on SIGTERM and SIGINT (default true). */
   shutdownOnSignals?: boolean;
   /** Another client than @platformatic/kafka (tests, other transports). */
@@ -56,6 +61,7 @@ export const defaultKafkaStreamsOptions = {
   fetchMaxWaitMs: 100,
   maxRecordsPerTaskPass: 1000,
   producerBatchSize: 5000,
+  autoOffsetReset: 'earliest',
   shutdownOnSignals: true,
 } satisfies KafkaStreamsOptions;
 
@@ -74,6 +80,7 @@ const optionsSchema = z
     fetchMaxWaitMs: z.number().int().nonnegative().optional(),
     maxRecordsPerTaskPass: positiveInt.optional(),
     producerBatchSize: positiveInt.optional(),
+    autoOffsetReset: z.enum(['earliest', 'latest']).optional(),
     shutdownOnSignals: z.boolean().optional(),
     clientFactory: z.custom<KafkaClientFactory>((v) => typeof v === 'object' && v !== null).optional(),
   })
@@ -186,6 +193,11 @@ export class KafkaStreamsApp {
     const r = this.#running;
     if (r === null) throw new StreamsError('STREAMS_ILLEGAL_STATE', `store ${name}: the instance has not started`);
     return keyValueStoreView(this.#topology, name, r.global.stores.get(name), () => r.tasks.runs.flatMap((run) => run.task.stores.get(name) ?? []));
+  }
+
+  /** How far the global stores have read: next offset per "topic:partition" of their topics. */
+  globalPositions(): Map<string, bigint> {
+    return new Map(this.#running?.updater.positions ?? []);
   }
 
   /** Resolves when the instance reaches `state`; rejects on ERROR or after `timeoutMs`. */
@@ -360,6 +372,7 @@ export class KafkaStreamsApp {
       member,
       restoreFetcher,
       log: this.#log,
+      autoOffsetReset: this.#options.autoOffsetReset,
       rebalancing: () => {
         if (this.#state === StreamsState.RUNNING) this.#setState(StreamsState.REBALANCING);
       },

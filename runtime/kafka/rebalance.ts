@@ -19,6 +19,8 @@ export interface RebalanceListenerOptions {
   readonly member: GroupMembership;
   readonly restoreFetcher: Fetcher;
   readonly log: Logger;
+  /** Where source partitions without a committed offset start; internal topics always start at the beginning. */
+  readonly autoOffsetReset: 'earliest' | 'latest';
   readonly rebalancing: () => void;
   readonly running: () => void;
   readonly onFatal: (error: unknown) => void;
@@ -116,8 +118,13 @@ export class RebalanceListener implements GroupCallbacks {
     const inputs = created.flatMap((run) => run.group.partitions());
     const starts = await this.#o.member.committed(inputs);
     const missing = inputs.filter((tp) => !starts.has(partitionKey(tp.topic, tp.partition)));
-    // No committed offset: start from the beginning (Kafka Streams' default auto.offset.reset).
-    for (const [key, offset] of await this.#o.member.beginningOffsets(missing)) starts.set(key, offset);
+    // No committed offset: the reset policy for source topics; an internal topic's records were all written
+    // for this application, so it always starts at the beginning.
+    const internalPrefix = `${this.#o.applicationId}-`;
+    const fromEnd = this.#o.autoOffsetReset === 'latest' ? missing.filter((tp) => !tp.topic.startsWith(internalPrefix)) : [];
+    const fromStart = missing.filter((tp) => !fromEnd.includes(tp));
+    const [beginnings, endings] = await Promise.all([this.#o.member.beginningOffsets(fromStart), this.#o.member.endOffsets(fromEnd)]);
+    for (const [key, offset] of [...beginnings, ...endings]) starts.set(key, offset);
     if (this.#joinPending || this.#closed) {
       for (const run of created) run.task.close();
       return;

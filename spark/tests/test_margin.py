@@ -64,16 +64,86 @@ def dollars(record: dict, *fields: str) -> tuple:
 FIGURES = ("cash", "long_mv", "short_mv", "market_value", "equity", "maintenance_req", "excess", "beta_weighted_exposure")
 
 
-def test_seed_001_worked_example_to_the_dollar(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        betas=[beta(T0, "NVDA", 1.8)],
-        cash_txns=[cash(T0 + 1_000, "ACC123", 440_000)],
-        fills=[fill(T0 + 2_000, "ACC123", "NVDA", 1_000, 400.0)],
-        prices=[price(T0 + 3_000, "NVDA", 364.0), price(T0 + 4_000, "NVDA", 344.36)],
-    )
-    ms = r.of("ACC123")
+# Hand-computed scenarios, one account each and symbols of their own, run through the job together (one
+# Spark run instead of one per test); each test below reads its own account. Records of one topic are
+# merged by timestamp, which keeps every scenario's own order.
+BOOK: dict[str, dict[str, list[tuple]]] = {
+    "seed_001": {  # seed 001's worked example
+        "betas.v1": [beta(T0, "NVDA", 1.8)],
+        "cash.v1": [cash(T0 + 1_000, "ACC123", 440_000)],
+        "fills.v1": [fill(T0 + 2_000, "ACC123", "NVDA", 1_000, 400.0)],
+        "prices.v1": [price(T0 + 3_000, "NVDA", 364.0), price(T0 + 4_000, "NVDA", 344.36)],
+    },
+    "short": {
+        "betas.v1": [beta(T0, "XOM", 0.8)],
+        "cash.v1": [cash(T0 + 1_000, "SHORT", 100_000)],
+        "fills.v1": [fill(T0 + 2_000, "SHORT", "XOM", -100, 110.0)],
+        "prices.v1": [price(T0 + 3_000, "XOM", 120.0)],
+    },
+    "no_beta": {
+        "betas.v1": [beta(T0, "AMZN", 1.3)],
+        "fills.v1": [fill(T0 + 1_000, "NOBETA", "KO", 100, 60.0), fill(T0 + 2_000, "NOBETA", "AMZN", 10, 170.0)],
+    },
+    "late_beta": {
+        "fills.v1": [fill(T0, "LATEBETA", "PEP", 100, 60.0)],
+        "betas.v1": [beta(T0 + 5_000, "PEP", 0.5)],
+    },
+    "fills_first": {
+        "fills.v1": [
+            fill(T0 + 1_000, "FILLS", "AAPL", 10, 180.0),
+            fill(T0 + 2_000, "FILLS", "AAPL", 10, 190.0),  # no price yet: the last fill price values all 20
+            fill(T0 + 4_000, "FILLS", "AAPL", 10, 200.0),  # a price exists now: it keeps valuing the position
+        ],
+        "prices.v1": [price(T0 + 3_000, "AAPL", 185.0)],
+    },
+    "per_account_fill_price": {
+        "fills.v1": [fill(T0 + 1_000, "TA", "TSLA", 1, 240.0), fill(T0 + 2_000, "TB", "TSLA", 1, 250.0)],
+    },
+    "closed": {
+        "fills.v1": [fill(T0 + 1_000, "CLOSED", "MSFT", 10, 400.0), fill(T0 + 2_000, "CLOSED", "MSFT", -10, 410.0)],
+        "prices.v1": [price(T0 + 3_000, "MSFT", 500.0)],
+    },
+    "other_symbols": {
+        "fills.v1": [fill(T0 + 1_000, "OTHER", "GOOG", 1, 185.0)],
+        "prices.v1": [price(T0 + 2_000, "META", 400.0), price(T0 + 3_000, "GOOG", 186.0), price(T0 + 4_000, "META", 401.0)],
+    },
+    "cash_only": {"cash.v1": [cash(T0, "CASHONLY", 5_000), cash(T0 + 1_000, "CASHONLY", 20_000)]},
+    "same_timestamp": {
+        "prices.v1": [price(T0, "ORCL", 100.0), price(T0 + 1_000, "ORCL", 110.0)],
+        "fills.v1": [fill(T0 + 1_000, "SAMETS", "ORCL", 10, 105.0)],
+        "cash.v1": [cash(T0 + 1_000, "SAMETS", 50.0)],
+    },
+    "calls": {
+        "cash.v1": [cash(T0, "CALLS", 100_000)],
+        "fills.v1": [fill(T0 + 1_000, "CALLS", "AMD", 1_000, 240.0)],  # equity 100,000, req 60,000, excess 40,000
+        "prices.v1": [
+            price(T0 + 2_000, "AMD", 180.0),  # equity 40,000, req 45,000: excess -5,000 → call
+            price(T0 + 3_000, "AMD", 175.0),  # excess -8,750: the call is already open
+            price(T0 + 4_000, "AMD", 190.0),  # excess 2,500 → cured
+            price(T0 + 5_000, "AMD", 170.0),  # excess -12,500 → a new call
+            price(T0 + 6_000, "AMD", 172.0),  # excess -11,000: still the same call
+        ],
+    },
+    "exact_zero": {
+        "cash.v1": [cash(T0, "ZERO", 25_000)],
+        "fills.v1": [fill(T0 + 1_000, "ZERO", "IBM", 1_000, 100.0)],  # cash -75,000, long 100,000: excess 0
+        "prices.v1": [price(T0 + 2_000, "IBM", 99.0), price(T0 + 3_000, "IBM", 100.0)],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def book(spark, tmp_path_factory) -> Result:
+    topics: dict[str, list[tuple]] = {}
+    for scenario in BOOK.values():
+        for topic, records in scenario.items():
+            topics.setdefault(topic, []).extend(records)
+    merged = {t: sorted(r, key=lambda rec: rec[0]) for t, r in topics.items()}
+    return run(spark, tmp_path_factory.mktemp("book"), merged["fills.v1"], merged["prices.v1"], merged["betas.v1"], merged["cash.v1"])
+
+
+def test_seed_001_worked_example_to_the_dollar(book):
+    ms = book.of("ACC123")
     assert [m["ts"] - T0 for m in ms] == [1_000, 2_000, 3_000, 4_000]
     deposit, at_400, at_364, at_344 = ms
     assert dollars(deposit, "equity", "excess") == (440_000, 440_000)
@@ -82,70 +152,53 @@ def test_seed_001_worked_example_to_the_dollar(spark, tmp_path):
     assert dollars(at_364, *FIGURES) == (40_000, 364_000, 0, 364_000, 404_000, 91_000, 313_000, 655_200)
     assert dollars(at_344, *FIGURES) == (40_000, 344_360, 0, 344_360, 384_360, 86_090, 298_270, 619_848)
 
-    s = r.stress_at("ACC123", T0 + 2_000, -0.08)
+    s = book.stress_at("ACC123", T0 + 2_000, -0.08)
     assert dollars(s, "delta_pnl", "equity_stressed", "excess_stressed") == (-57_600, 382_400, 282_400)
     assert s["underwater"] is False
-    s = r.stress_at("ACC123", T0 + 3_000, -0.08)
+    s = book.stress_at("ACC123", T0 + 3_000, -0.08)
     assert dollars(s, "delta_pnl", "equity_stressed", "excess_stressed") == (-52_416, 351_584, 260_584)
-    s = r.stress_at("ACC123", T0 + 4_000, -0.08)
+    s = book.stress_at("ACC123", T0 + 4_000, -0.08)
     assert dollars(s, "delta_pnl", "equity_stressed", "excess_stressed") == (-49_588, 334_772, 248_682)
     assert s["excess_stressed"] == pytest.approx(248_682.16, abs=0.005)
-    assert sorted(x["scenario"] for x in r.stress if x["ts"] == T0 + 4_000) == pytest.approx([-0.08, -0.06, -0.04, -0.02, 0, 0.02, 0.04, 0.06])
-    assert r.calls == [] and r.episodes == []
+    at_end = [x["scenario"] for x in book.stress if x["account_id"] == "ACC123" and x["ts"] == T0 + 4_000]
+    assert sorted(at_end) == pytest.approx([-0.08, -0.06, -0.04, -0.02, 0, 0.02, 0.04, 0.06])
+    assert [c for c in book.calls if c["account_id"] == "ACC123"] == []
     assert [m["status"] for m in ms] == ["ACTIVE"] * 4
 
 
-def test_short_positions_use_the_short_rate_and_count_against_market_value(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        betas=[beta(T0, "XOM", 0.8)],
-        cash_txns=[cash(T0 + 1_000, "S", 100_000)],
-        fills=[fill(T0 + 2_000, "S", "XOM", -100, 110.0)],
-        prices=[price(T0 + 3_000, "XOM", 120.0)],
-    )
-    _, sold, up = r.of("S")
+def test_short_positions_use_the_short_rate_and_count_against_market_value(book):
+    _, sold, up = book.of("SHORT")
     assert dollars(sold, *FIGURES) == (111_000, 0, 11_000, -11_000, 100_000, 3_300, 96_700, -8_800)
     assert dollars(up, *FIGURES) == (111_000, 0, 12_000, -12_000, 99_000, 3_600, 95_400, -9_600)
-    # Short and beta > 0: a falling market is a gain.
-    assert r.stress_at("S", T0 + 3_000, -0.08)["delta_pnl"] == pytest.approx(768.0)
+    # Short with beta > 0: a falling market is a gain.
+    assert book.stress_at("SHORT", T0 + 3_000, -0.08)["delta_pnl"] == pytest.approx(768.0)
 
 
-def test_short_rate_comes_from_the_config(spark, tmp_path):
-    r = run(spark, tmp_path, fills=[fill(T0, "S", "KO", -10, 50.0)], margin_cfg={"shortMaintenanceRate": 0.5, "longMaintenanceRate": 0.1})
+def test_maintenance_rates_come_from_the_config(spark, tmp_path):
+    r = run(
+        spark,
+        tmp_path,
+        fills=[fill(T0, "S", "KO", -10, 50.0), fill(T0 + 1, "S", "AAPL", 10, 100.0)],
+        margin_cfg={"shortMaintenanceRate": 0.5, "longMaintenanceRate": 0.1, "stressScenarios": [-0.5]},
+        emit="final",
+    )
     [m] = r.of("S")
-    assert m["maintenance_req"] == pytest.approx(250.0)
+    assert m["maintenance_req"] == pytest.approx(0.5 * 500 + 0.1 * 1_000)
+    assert [(s["scenario"], s["delta_pnl"]) for s in r.stress] == [(-0.5, pytest.approx(-0.5 * (1_000 - 500)))]
 
 
-def test_a_symbol_without_beta_counts_with_beta_one(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        betas=[beta(T0, "AAPL", 1.2)],
-        fills=[fill(T0 + 1_000, "B", "KO", 100, 60.0), fill(T0 + 2_000, "B", "AAPL", 10, 185.0)],
-    )
-    ko_only, both = r.of("B")
+def test_a_symbol_without_beta_counts_with_beta_one(book):
+    ko_only, both = book.of("NOBETA")
     assert ko_only["beta_weighted_exposure"] == pytest.approx(6_000.0)
-    assert both["beta_weighted_exposure"] == pytest.approx(6_000.0 + 1_850 * 1.2)
+    assert both["beta_weighted_exposure"] == pytest.approx(6_000.0 + 1_700 * 1.3)
 
 
-def test_a_beta_arriving_later_recomputes_the_holders(spark, tmp_path):
-    r = run(spark, tmp_path, fills=[fill(T0, "B", "KO", 100, 60.0)], betas=[beta(T0 + 5_000, "KO", 0.5)])
-    assert [m["beta_weighted_exposure"] for m in r.of("B")] == pytest.approx([6_000.0, 3_000.0])
+def test_a_beta_arriving_later_recomputes_the_holders(book):
+    assert [m["beta_weighted_exposure"] for m in book.of("LATEBETA")] == pytest.approx([6_000.0, 3_000.0])
 
 
-def test_fills_before_any_price_use_the_last_fill_price_then_prices_win(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        fills=[
-            fill(T0 + 1_000, "F", "AAPL", 10, 180.0),
-            fill(T0 + 2_000, "F", "AAPL", 10, 190.0),  # no price yet: the last fill price values all 20
-            fill(T0 + 4_000, "F", "AAPL", 10, 200.0),  # a price exists now: it keeps valuing the position
-        ],
-        prices=[price(T0 + 3_000, "AAPL", 185.0)],
-    )
-    assert [(m["ts"] - T0, m["long_mv"], m["cash"]) for m in r.of("F")] == [
+def test_fills_before_any_price_use_the_last_fill_price_then_prices_win(book):
+    assert [(m["ts"] - T0, m["long_mv"], m["cash"]) for m in book.of("FILLS")] == [
         (1_000, 1_800.0, -1_800.0),
         (2_000, 3_800.0, -3_700.0),
         (3_000, 3_700.0, -3_700.0),
@@ -153,53 +206,66 @@ def test_fills_before_any_price_use_the_last_fill_price_then_prices_win(spark, t
     ]
 
 
-def test_the_last_fill_price_is_per_account(spark, tmp_path):
-    r = run(spark, tmp_path, fills=[fill(T0 + 1_000, "A", "TSLA", 1, 240.0), fill(T0 + 2_000, "B", "TSLA", 1, 250.0)])
-    assert [m["long_mv"] for m in r.of("A")] == [240.0]
-    assert [m["long_mv"] for m in r.of("B")] == [250.0]
+def test_the_last_fill_price_is_per_account(book):
+    assert [m["long_mv"] for m in book.of("TA")] == [240.0]
+    assert [m["long_mv"] for m in book.of("TB")] == [250.0]
 
 
-def test_closing_a_position_leaves_no_market_value(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        fills=[fill(T0 + 1_000, "C", "MSFT", 10, 400.0), fill(T0 + 2_000, "C", "MSFT", -10, 410.0)],
-        prices=[price(T0 + 3_000, "MSFT", 500.0)],
-    )
-    assert [(m["long_mv"], m["cash"], m["equity"]) for m in r.of("C")] == [(4_000.0, -4_000.0, 0.0), (0.0, 100.0, 100.0), (0.0, 100.0, 100.0)]
+def test_closing_a_position_leaves_no_market_value(book):
+    assert [(m["long_mv"], m["cash"], m["equity"]) for m in book.of("CLOSED")] == [(4_000.0, -4_000.0, 0.0), (0.0, 100.0, 100.0), (0.0, 100.0, 100.0)]
 
 
-def test_prices_of_other_symbols_do_not_touch_an_account(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        fills=[fill(T0 + 1_000, "A", "AAPL", 1, 185.0)],
-        prices=[price(T0 + 2_000, "MSFT", 400.0), price(T0 + 3_000, "AAPL", 186.0), price(T0 + 4_000, "MSFT", 401.0)],
-    )
-    assert [m["ts"] - T0 for m in r.of("A")] == [1_000, 3_000]
+def test_prices_of_other_symbols_do_not_touch_an_account(book):
+    assert [m["ts"] - T0 for m in book.of("OTHER")] == [1_000, 3_000]
 
 
-def test_a_cash_only_account(spark, tmp_path):
-    r = run(spark, tmp_path, cash_txns=[cash(T0, "K", 5_000), cash(T0 + 1_000, "K", 20_000)])
-    assert [(m["cash"], m["equity"], m["excess"], m["status"]) for m in r.of("K")] == [(5_000.0, 5_000.0, 5_000.0, "WARNING"), (25_000.0, 25_000.0, 25_000.0, "ACTIVE")]
+def test_a_cash_only_account(book):
+    assert [(m["cash"], m["equity"], m["excess"], m["status"]) for m in book.of("CASHONLY")] == [
+        (5_000.0, 5_000.0, 5_000.0, "WARNING"),
+        (25_000.0, 25_000.0, 25_000.0, "ACTIVE"),
+    ]
 
 
-def test_on_equal_timestamps_inputs_go_in_topic_name_order(spark, tmp_path):
-    # fills.v1 sorts before prices.v1: the fill is valued at the old price, then the new price arrives.
-    r = run(
-        spark,
-        tmp_path,
-        prices=[price(T0, "AAPL", 100.0), price(T0 + 1_000, "AAPL", 110.0)],
-        fills=[fill(T0 + 1_000, "P", "AAPL", 10, 105.0)],
-        cash_txns=[cash(T0 + 1_000, "P", 50.0)],
-    )
-    assert [(m["cash"], m["long_mv"]) for m in r.of("P")] == [(50.0, 0.0), (-1_000.0, 1_000.0), (-1_000.0, 1_100.0)]
+def test_on_equal_timestamps_inputs_go_in_topic_name_order(book):
+    # cash.v1 < fills.v1 < prices.v1: the fill is valued at the old price, then the new price arrives.
+    assert [(m["cash"], m["long_mv"]) for m in book.of("SAMETS")] == [(50.0, 0.0), (-1_000.0, 1_000.0), (-1_000.0, 1_100.0)]
 
 
 def test_a_late_record_stays_behind_its_file_predecessors(spark, tmp_path):
     # The 3,000 price is late in its file: it is delivered after the 5,000 one, so it is the latest price.
     r = run(spark, tmp_path, prices=[price(T0 + 5_000, "KO", 1.0), price(T0 + 3_000, "KO", 2.0)], fills=[fill(T0 + 4_000, "L", "KO", 10, 1.5)])
     assert [(m["ts"] - T0, m["long_mv"]) for m in r.of("L")] == [(4_000, 15.0), (5_000, 10.0), (3_000, 20.0)]
+
+
+def test_margin_call_episodes_open_below_zero_and_cure_at_zero_or_above(book):
+    assert [round(m["excess"]) for m in book.of("CALLS")] == [100_000, 40_000, -5_000, -8_750, 2_500, -12_500, -11_000]
+    assert [m["status"] for m in book.of("CALLS")] == ["ACTIVE", "ACTIVE", "MARGIN_CALL", "MARGIN_CALL", "WARNING", "MARGIN_CALL", "MARGIN_CALL"]
+    calls = [c for c in book.calls if c["account_id"] == "CALLS"]
+    assert [(c["ts"] - T0, c["deficiency"], c["due_ts"] - c["ts"]) for c in calls] == [
+        (2_000, pytest.approx(5_000.0), 3_600_000),
+        (5_000, pytest.approx(12_500.0), 3_600_000),
+    ]
+    assert [c["call_id"] for c in calls] == [f"CALLS:call:{T0 + 2_000}", f"CALLS:call:{T0 + 5_000}"]
+    episodes = [e for e in book.episodes if e["account_id"] == "CALLS"]
+    assert [(e["opened_ts"] - T0, e.get("cured_ts")) for e in episodes] == [(2_000, T0 + 4_000), (5_000, None)]
+
+
+def test_an_excess_of_exactly_zero_cures(book):
+    assert [m["excess"] for m in book.of("ZERO")] == pytest.approx([25_000.0, 0.0, -750.0, 0.0])
+    assert [c["ts"] - T0 for c in book.calls if c["account_id"] == "ZERO"] == [2_000]
+    assert [e.get("cured_ts") for e in book.episodes if e["account_id"] == "ZERO"] == [T0 + 3_000]
+
+
+def test_emit_final_writes_each_accounts_last_figures(spark, tmp_path):
+    r = run(
+        spark,
+        tmp_path,
+        fills=[fill(T0, "A", "KO", 10, 60.0), fill(T0 + 1, "B", "KO", 20, 61.0)],
+        prices=[price(T0 + 2, "KO", 62.0)],
+        emit="final",
+    )
+    assert sorted((m["account_id"], m["long_mv"]) for m in r.margin) == [("A", 620.0), ("B", 1_240.0)]
+    assert len(r.stress) == 2 * 8
 
 
 def replay_merge(files: dict[str, list[int]]) -> list[tuple[str, int]]:

@@ -2,6 +2,12 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../common/errors.ts';
 import { logLevelFromEnv, pinoLogger, REDACTED } from '../../../apps/observability/logger.ts';
+import { ManualClock } from '../../../common/time.ts';
+import { EmbeddedStreamsApp } from '../../../runtime/embedded/embedded-streams-app.ts';
+import { InMemoryCluster } from '../../../runtime/embedded/in-memory-cluster.ts';
+import { Consumed } from '../../../topology/options.ts';
+import { StreamsBuilder } from '../../../topology/streams-builder.ts';
+import { J, S } from '../../helpers/driver.ts';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -53,6 +59,31 @@ describe('pinoLogger', () => {
     expect(line.note).toBe(REDACTED);
     expect(line.list).toEqual([{ apiKey: REDACTED }, 'plain']);
     expect(JSON.stringify(lines)).not.toMatch(/s3cret|hunter2|abc123|dXNlcjpwYXNz/);
+  });
+});
+
+describe('the engine logging through it', () => {
+  it('names the app, the task, the record and its corr_id when it skips a record', () => {
+    const { lines, destination } = capture();
+    const b = new StreamsBuilder();
+    b.stream('orders', Consumed.with(S, J)).to('out');
+    const cluster = new InMemoryCluster();
+    cluster.createTopic('orders', { partitions: 1 });
+    const logger = pinoLogger({ level: 'info', destination }).child({ app: 'order-router' });
+    const app = new EmbeddedStreamsApp(b.build(), { applicationId: 'order-router', deserializationExceptionHandler: 'logAndContinue', logger }, cluster, new ManualClock(0));
+    app.start();
+    cluster.append({ topic: 'orders', partition: 0, key: Buffer.from('k'), value: Buffer.from('{not json'), timestamp: 5, headers: { corr_id: 'c-77' } });
+    app.runUntilIdle();
+    app.close();
+    expect(lines.find((l) => l.msg === 'deserialization error, record skipped')).toMatchObject({
+      level: 'warn',
+      app: 'order-router',
+      task: '0_0',
+      topic: 'orders',
+      partition: 0,
+      offset: '0',
+      corr_id: 'c-77',
+    });
   });
 });
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toDot, toHtml, toMermaid, topologyGraphs } from '../../../apps/observability/topology-diagram.ts';
-import { Consumed, Grouped, Materialized, Produced } from '../../../topology/options.ts';
+import { Consumed, Materialized, Produced } from '../../../topology/options.ts';
 import { StreamsBuilder } from '../../../topology/streams-builder.ts';
 import { J, L, S } from '../../helpers/driver.ts';
 
@@ -10,7 +10,7 @@ function countBySymbol() {
   const b = new StreamsBuilder({ defaultStoreType: 'in-memory' });
   b.globalTable('halts', Consumed.with(S, J), Materialized.as('halts-store'));
   b.stream<string, { symbol: string }>('orders', Consumed.with(S, J))
-    .groupBy((_k, v) => v.symbol, Grouped.as('by-symbol').withKeySerde(S).withValueSerde(J))
+    .groupBy((_k, v) => v.symbol, { name: 'by-symbol', keySerde: S, valueSerde: J })
     .count(Materialized.as('counts'))
     .toStream()
     .to('counts-out', Produced.with(S, L));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StreamsMetrics } from '../../../common/metrics.ts';
 import { EmbeddedStreamsApp, StreamsState } from '../../../runtime/embedded/embedded-streams-app.ts';
+import type { KafkaStreamsApp } from '../../../runtime/kafka/kafka-streams-app.ts';
 import { InMemoryCluster } from '../../../runtime/embedded/in-memory-cluster.ts';
 import { type ObservableStreamsApp, streamsRegistry } from '../../../runtime/metrics/prometheus.ts';
 import { RecordPartitioner } from '../../../runtime/record-partitioner.ts';
@@ -8,6 +9,9 @@ import { ManualClock } from '../../../common/time.ts';
 import { Consumed, Grouped, Materialized, Produced } from '../../../topology/options.ts';
 import { StreamsBuilder } from '../../../topology/streams-builder.ts';
 import { J, L, S } from '../../helpers/driver.ts';
+
+// Both runtimes can be exported as they are (a compile-time check).
+const _runtimes: ReadonlyArray<(app: EmbeddedStreamsApp | KafkaStreamsApp) => ObservableStreamsApp> = [(app) => app];
 
 function fakeApp(metrics = new StreamsMetrics()): ObservableStreamsApp & { state: string } {
   return { config: { applicationId: 'fake' }, metrics, state: StreamsState.RUNNING, taskStores: () => [] };
