@@ -8,7 +8,7 @@ import { type Windowed, windowed } from '../state/api/windowed.ts';
 import type { MeteredSessionStore } from '../state/metered/metered-session-store.ts';
 import type { Change, Processor, ProcessorContext } from './api/processor.ts';
 import type { Aggregator, Initializer } from './stream-aggregate.ts';
-import { EmitFinalTracker, WallClockCloser } from './window-close.ts';
+import { type EmitFinalTracker, setUpEmission, type WallClockCloser } from './window-close.ts';
 import { recordLateness, type WindowEmit, type WindowSensors, windowSensors } from './window-aggregate.ts';
 
 /** Combines the aggregates of two sessions that a record has bridged. */
@@ -63,21 +63,19 @@ export function sessionWindowAggregateProcessor<K, V, VA>(
         context = ctx;
         store = ctx.getStateStore(spec.storeName);
         sensors = windowSensors(ctx, processorName);
-        if (emit.onClose) {
-          tracker = new EmitFinalTracker(store, ctx, emit.checkIntervalMs);
-          if (emit.wallClockCloseAfterMs !== null) {
-            closer = new WallClockCloser(ctx, emit.wallClockCloseAfterMs, (effective) => {
-              if (effective > observedStreamTime) observedStreamTime = effective;
-              emitClosed(observedStreamTime - graceMs - gapMs, {});
-            });
-          }
-        } else {
-          // A session's update goes out at its end time, whatever the record that last wrote it.
-          cached = store.setFlushListener((key, newValue, oldValue, _timestamp, headers) => {
+        ({ tracker, closer, cached } = setUpEmission(
+          ctx,
+          store,
+          emit,
+          (effective) => {
+            if (effective > observedStreamTime) observedStreamTime = effective;
+            emitClosed(observedStreamTime - graceMs - gapMs, {});
+          },
+          (key: Windowed<K>, newValue: VA | null, oldValue: VA | null, _timestamp: number, headers: Headers) => {
             if (newValue === null && oldValue === null) return;
             ctx.forward({ key, value: { newValue, oldValue }, timestamp: key.window.end, headers });
-          }, true);
-        }
+          },
+        ));
       },
 
       process(record: StreamRecord<K, V>) {

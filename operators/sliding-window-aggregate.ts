@@ -11,7 +11,8 @@ import type { ValueAndTimestamp } from '../state/api/value-and-timestamp.ts';
 import { type Windowed, windowed } from '../state/api/windowed.ts';
 import type { MeteredWindowStore } from '../state/metered/metered-window-store.ts';
 import type { Change, Processor, ProcessorContext } from './api/processor.ts';
-import { EmitFinalTracker, WallClockCloser } from './window-close.ts';
+import { changeForwarder } from './table-forwarding.ts';
+import { type EmitFinalTracker, setUpEmission, type WallClockCloser } from './window-close.ts';
 import { recordLateness, type WindowedAggregation, type WindowSensors, windowSensors } from './window-aggregate.ts';
 
 export interface SlidingWindowAggregation<K, V, VA> extends WindowedAggregation<K, V, VA> {
@@ -155,25 +156,16 @@ export function slidingWindowAggregateProcessor<K, V, VA>(
         context = ctx;
         store = ctx.getStateStore(spec.storeName);
         sensors = windowSensors(ctx, processorName);
-        if (emit.onClose) {
-          tracker = new EmitFinalTracker(store, ctx, emit.checkIntervalMs);
-          if (emit.wallClockCloseAfterMs !== null) {
-            closer = new WallClockCloser(ctx, emit.wallClockCloseAfterMs, (effective) => {
-              if (effective > observedStreamTime) observedStreamTime = effective;
-              emitClosed(observedStreamTime - graceMs, {});
-            });
-          }
-        } else {
-          cached = store.setFlushListener((key, newValue, oldValue, timestamp, headers) => {
-            if (newValue === null && oldValue === null) return;
-            ctx.forward({
-              key,
-              value: { newValue: (newValue?.value ?? null) as VA | null, oldValue: (oldValue?.value ?? null) as VA | null },
-              timestamp: newValue?.timestamp ?? timestamp,
-              headers,
-            });
-          }, true);
-        }
+        ({ tracker, closer, cached } = setUpEmission(
+          ctx,
+          store,
+          emit,
+          (effective) => {
+            if (effective > observedStreamTime) observedStreamTime = effective;
+            emitClosed(observedStreamTime - graceMs, {});
+          },
+          changeForwarder(ctx),
+        ));
       },
 
       process(record: StreamRecord<K, V>) {

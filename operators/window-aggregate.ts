@@ -10,7 +10,8 @@ import { type Windowed, windowed } from '../state/api/windowed.ts';
 import type { MeteredWindowStore } from '../state/metered/metered-window-store.ts';
 import type { Change, Processor, ProcessorContext } from './api/processor.ts';
 import type { Aggregator, Initializer } from './stream-aggregate.ts';
-import { EmitFinalTracker, WallClockCloser } from './window-close.ts';
+import { changeForwarder } from './table-forwarding.ts';
+import { type EmitFinalTracker, setUpEmission, type WallClockCloser } from './window-close.ts';
 
 export interface WindowEmit {
   /** Emit each window once, when it closes, instead of on every update. */
@@ -106,25 +107,16 @@ export function timeWindowAggregateProcessor<K, V, VA>(
         context = ctx;
         store = ctx.getStateStore(spec.storeName);
         sensors = windowSensors(ctx, processorName);
-        if (emit.onClose) {
-          tracker = new EmitFinalTracker(store, ctx, emit.checkIntervalMs);
-          if (emit.wallClockCloseAfterMs !== null) {
-            closer = new WallClockCloser(ctx, emit.wallClockCloseAfterMs, (effective) => {
-              if (effective > observedStreamTime) observedStreamTime = effective;
-              emitClosed(observedStreamTime - graceMs, {});
-            });
-          }
-        } else {
-          cached = store.setFlushListener((key, newValue, oldValue, timestamp, headers) => {
-            if (newValue === null && oldValue === null) return;
-            ctx.forward({
-              key,
-              value: { newValue: newValue?.value ?? null, oldValue: oldValue?.value ?? null },
-              timestamp: newValue?.timestamp ?? timestamp,
-              headers,
-            });
-          }, true);
-        }
+        ({ tracker, closer, cached } = setUpEmission(
+          ctx,
+          store,
+          emit,
+          (effective) => {
+            if (effective > observedStreamTime) observedStreamTime = effective;
+            emitClosed(observedStreamTime - graceMs, {});
+          },
+          changeForwarder(ctx),
+        ));
       },
 
       process(record: StreamRecord<K, V>) {

@@ -100,3 +100,35 @@ export class WallClockCloser {
     return true;
   }
 }
+
+/** How a windowed aggregation emits, as the topology chose it (EmitStrategy). */
+export interface EmissionChoice {
+  readonly onClose: boolean;
+  readonly wallClockCloseAfterMs: number | null;
+  readonly checkIntervalMs: number;
+}
+
+export interface WindowEmission {
+  /** Emit-final progress; null when results go out on every update. */
+  readonly tracker: EmitFinalTracker | null;
+  readonly closer: WallClockCloser | null;
+  /** Emit-on-update through the record cache: the cache forwards, the processor must not. */
+  readonly cached: boolean;
+}
+
+/**
+ * What every windowed aggregation sets up in init: with emit-final, a tracker and (opt-in) a wall-clock closer
+ * that calls `closeIdle` with the effective stream time; otherwise the cache's flushes forwarded by `onFlush`.
+ */
+export function setUpEmission<L>(
+  context: ProcessorContext<any, any>,
+  store: { setFlushListener(listener: L, sendOldValues: boolean): boolean },
+  choice: EmissionChoice,
+  closeIdle: (effectiveStreamTime: number) => void,
+  onFlush: L,
+): WindowEmission {
+  if (!choice.onClose) return { tracker: null, closer: null, cached: store.setFlushListener(onFlush, true) };
+  const tracker = new EmitFinalTracker(store, context, choice.checkIntervalMs);
+  const closer = choice.wallClockCloseAfterMs === null ? null : new WallClockCloser(context, choice.wallClockCloseAfterMs, closeIdle);
+  return { tracker, closer, cached: false };
+}
