@@ -33,7 +33,7 @@ from pyspark.sql.types import DoubleType, LongType, StringType, StructField, Str
 from job_config import ConfigError, MarginConfig
 from job_config import load as load_config
 from record_io import RecordFileError, read_record_files, with_merge_order, write_record_file
-from spark_session import build_session
+from spark_session import KafkaConnectorMissing, build_session
 from streaming import BatchStateStore, Outputs, add_streaming_arguments, run_streaming
 
 FILLS, PRICES, BETAS, CASH = "fills.v1", "prices.v1", "betas.v1", "cash.v1"
@@ -98,7 +98,8 @@ def margin_timeline(events: DataFrame, cfg: MarginConfig, carried: CarriedState 
         first_seen = first_seen.unionByName(known.withColumn("first_seq", F.lit(0).cast("long")))
         first_seen = first_seen.groupBy("account_id").agg(F.min("first_seq").alias("first_seq"))
     traded = traded.distinct()
-    # A price or beta is an event of every account that trades the symbol (the foreign-key join).
+    # A price or beta is an event of every account trading the symbol (the foreign-key join); `held` below
+    # drops the ones before its first fill of it.
     market = (
         events.where(F.col("topic").isin(PRICES, BETAS))
         .drop("account_id")
@@ -336,7 +337,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"margin: {e}", file=sys.stderr)
         return 1
     if args.brokers:
-        spark = build_session("margin-stream", kafka=True)
+        try:
+            spark = build_session("margin-stream", kafka=True)
+        except KafkaConnectorMissing as e:
+            print(f"margin: {e}", file=sys.stderr)
+            return 1
         run_streaming(spark, args, INPUTS, ["positions", "accounts", "symbols"], process_stream_batch(cfg))
         return 0
     if not args.input or not args.output:

@@ -24,7 +24,7 @@ from pyspark.sql.types import BooleanType, DoubleType, LongType, StringType, Str
 from job_config import ConfigError, RiskConfig
 from job_config import load as load_config
 from record_io import RecordFileError, read_record_file, write_record_file
-from spark_session import build_session
+from spark_session import KafkaConnectorMissing, build_session
 from streaming import BatchStateStore, Outputs, add_streaming_arguments, run_streaming
 
 ORDERS = "orders.v1"
@@ -237,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"risk_signals: {e}", file=sys.stderr)
         return 1
     if args.brokers:
-        spark = build_session("risk-signals-stream", kafka=True)
+        try:
+            spark = build_session("risk-signals-stream", kafka=True)
+        except KafkaConnectorMissing as e:
+            print(f"risk_signals: {e}", file=sys.stderr)
+            return 1
         run_streaming(spark, args, [ORDERS], ["windows", "watermark"], process_stream_batch(cfg, args.grace_ms))
         return 0
     if not args.input or not args.output:

@@ -12,16 +12,17 @@
 //   --node-opt FLAG      extra Node flag for our side, e.g. --cpu-prof (repeatable)
 //   --log-dir DIR        keep the children's stderr (and CPU profiles) there
 //   --out FILE           where the JSON goes
+//   --report FILE        only print the markdown of an earlier run's JSON
 // KAFKA_BROKERS=host:port uses a running broker instead of starting one.
 // Full size (millions of records per run, about an hour on 2 cores):
 //   npm run bench:compare -- --records 2000000 --warmup 500000 --runs 5 --latency-ms 10000
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProcessingGuarantee } from '../../runtime/config.ts';
-import { type CompareOptions, defaultCompareOptions, runCompare } from './compare.ts';
-import { describeMachine, markdownReport } from './report.ts';
+import { type CompareOptions, type CompareResult, defaultCompareOptions, runCompare } from './compare.ts';
+import { describeMachine, type Machine, markdownReport } from './report.ts';
 import type { TopologyKind } from './topologies.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,6 +61,13 @@ const options: CompareOptions = {
   logDir: value('--log-dir'),
   log: (line) => process.stderr.write(`${line}\n`),
 };
+
+const earlier = value('--report');
+if (earlier !== undefined) {
+  const saved = JSON.parse(readFileSync(earlier, 'utf8')) as CompareResult & { options: CompareOptions; machine: Machine };
+  console.log(markdownReport(saved, saved.options, saved.machine));
+  process.exit(0);
+}
 
 const started = performance.now();
 const machine = describeMachine();

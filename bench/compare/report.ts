@@ -43,6 +43,8 @@ function find(cells: readonly CellResult[], engine: string, topology: string, gu
   return cells.find((c) => c.engine === engine && c.topology === topology && c.guarantee === guarantee);
 }
 
+const broker = (c: CellResult | undefined) => (c?.brokerCpuSecondsPerMillion == null ? '—' : c.brokerCpuSecondsPerMillion.median.toFixed(2));
+
 function checkNote(c: CellResult | undefined): string {
   if (c === undefined) return '—';
   if (c.complete) return 'ok';
@@ -66,10 +68,11 @@ export function markdownReport(result: CompareResult, options: CompareOptions, m
     '',
     '**Per core** = records per CPU-second of the app process (user + system time of all its threads, from /proc/<pid>/stat, ' +
       'over the measured stretch); CPU-s/M = CPU seconds per million records. Wall rec/s = the same stretch by the clock, ' +
-      'with the broker sharing the two cores. Output checked by an independent consumer (read_committed under EOS).',
+      'with the broker sharing the two cores; broker CPU-s/M is the broker process over the same stretch. Output checked by an ' +
+      'independent consumer (read_committed under EOS).',
     '',
-    '| topology | guarantee | Kafka Streams rec/CPU-s | ours rec/CPU-s | ours ÷ KS | KS CPU-s/M | ours CPU-s/M | KS wall rec/s | ours wall rec/s | KS peak RSS MB | ours peak RSS MB | output |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| topology | guarantee | Kafka Streams rec/CPU-s | ours rec/CPU-s | ours ÷ KS | KS CPU-s/M | ours CPU-s/M | KS wall rec/s | ours wall rec/s | KS peak RSS MB | ours peak RSS MB | broker CPU-s/M (KS / ours) | output |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   );
   const ceiling = find(cells, 'client-ceiling', 'filter', null);
   const pairs = new Map<string, { topology: string; guarantee: string }>();
@@ -82,13 +85,14 @@ export function markdownReport(result: CompareResult, options: CompareOptions, m
       `| ${topologyLabel[topology as keyof typeof topologyLabel]} | ${guarantee} | ${ks ? range(ks.recordsPerCpuSecond, k) : '—'} | ${ours ? range(ours.recordsPerCpuSecond, k) : '—'} | ` +
         `${ratio(ours?.recordsPerCpuSecond.median ?? NaN, ks?.recordsPerCpuSecond.median ?? NaN)} | ${ks ? ks.cpuSecondsPerMillion.median.toFixed(2) : '—'} | ` +
         `${ours ? ours.cpuSecondsPerMillion.median.toFixed(2) : '—'} | ${ks ? range(ks.recordsPerSecond, k) : '—'} | ${ours ? range(ours.recordsPerSecond, k) : '—'} | ` +
-        `${ks ? n(ks.peakRssMb.median) : '—'} | ${ours ? n(ours.peakRssMb.median) : '—'} | ${output} |`,
+        `${ks ? n(ks.peakRssMb.median) : '—'} | ${ours ? n(ours.peakRssMb.median) : '—'} | ${broker(ks)} / ${broker(ours)} | ${output} |`,
     );
   }
   if (ceiling !== undefined) {
     lines.push(
       `| client pass-through ceiling for (a) (ours, no engine, no commits) | — | — | ${range(ceiling.recordsPerCpuSecond, k)} | — | — | ` +
-        `${ceiling.cpuSecondsPerMillion.median.toFixed(2)} | — | ${range(ceiling.recordsPerSecond, k)} | — | ${n(ceiling.peakRssMb.median)} | ${checkNote(ceiling) === 'ok' ? 'complete' : checkNote(ceiling)} |`,
+        `${ceiling.cpuSecondsPerMillion.median.toFixed(2)} | — | ${range(ceiling.recordsPerSecond, k)} | — | ${n(ceiling.peakRssMb.median)} | — / ${broker(ceiling)} | ` +
+        `${checkNote(ceiling) === 'ok' ? 'complete' : checkNote(ceiling)} |`,
     );
     const lines2: string[] = [];
     for (const g of ['at_least_once', 'exactly_once_v2']) {
