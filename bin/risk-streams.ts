@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // risk-streams CLI entry point: `risk-streams <command> [options]`.
 
-import { describeCommand, generateCommand, replayCommand, UsageError } from '../apps/cli/commands.ts';
+import { describeCommand, generateCommand, replayCommand, runCommand, runUsage, UsageError } from '../apps/cli/commands.ts';
 import { StreamsError } from '../common/errors.ts';
 
 const usage = `usage: risk-streams <command> [options]
   generate --output DIR [--minutes N] [--accounts N] [--seed N] [--breaching N]
   replay   --input DIR --output DIR [--config FILE]
-  describe <app> [--format text|dot|mermaid|html]`;
+  describe <app> [--format text|dot|mermaid|html]
+  ${runUsage}`;
 
 const [command, ...args] = process.argv.slice(2);
 try {
@@ -20,6 +21,10 @@ try {
       break;
     case 'describe':
       describeCommand(args);
+      break;
+    case 'run':
+      // Exits once the app has closed: a client that did not close in time must not keep the process up.
+      process.exit(await runCommand(args));
       break;
     default:
       throw new UsageError(command === undefined ? 'no command given' : `unknown command "${command}"`);

@@ -59,7 +59,7 @@ def build_session(
             .config("spark.sql.adaptive.enabled", "true")
             .config("spark.sql.adaptive.coalescePartitions.enabled", "true")
             # Local runs are short-lived and small: a serial collector starts quicker and uses less memory.
-            .config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC")
+            .config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")
             .config("spark.sql.warehouse.dir", os.path.join(os.environ.get("TMPDIR", "/tmp"), "risk-streams-spark-warehouse"))
         )
     elif shuffle_partitions is not None:
@@ -71,6 +71,7 @@ def build_session(
         # Tests run many queries over a few rows each: planning and compiling generated code would dominate,
         # and interpreted evaluation computes the same results.
         builder = builder.config("spark.sql.adaptive.enabled", "false").config("spark.sql.codegen.wholeStage", "false")
+        builder = builder.config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("SPARK_LOG_LEVEL", "WARN"))
     return spark

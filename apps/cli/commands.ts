@@ -1,4 +1,5 @@
-// The risk-streams CLI: generate record files, replay them through every app, describe a topology.
+// The risk-streams CLI: generate record files, replay them through every app, describe a topology, run an app
+// live on Kafka (run.ts).
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { ProgressBar } from './progress.ts';
 import { summarize } from './summary.ts';
 
 export class UsageError extends Error {}
+
+export { runCommand, runUsage } from './run.ts';
 
 export function parseFlags(args: readonly string[], spec: Record<string, 'string' | 'number' | 'boolean'>): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};

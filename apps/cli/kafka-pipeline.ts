@@ -76,7 +76,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class KafkaPipeline {
   readonly apps: ReadonlyMap<string, KafkaStreamsApp>;
-  readonly #factory: PlatformaticKafkaFactory;
   readonly #producer: OutputProducer;
   readonly #fetcher: Fetcher;
   readonly #watched: readonly Watched[];
@@ -84,7 +83,6 @@ export class KafkaPipeline {
   readonly #partitioner = new RecordPartitioner();
 
   private constructor(factory: PlatformaticKafkaFactory, apps: Map<string, KafkaStreamsApp>, watched: Watched[], counts: Map<string, number>) {
-    this.#factory = factory;
     this.apps = apps;
     this.#watched = watched;
     this.#counts = counts;

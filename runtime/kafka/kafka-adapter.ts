@@ -31,6 +31,7 @@ import {
   type GroupGeneration,
   type GroupMembership,
   type KafkaClientFactory,
+  type MemberOptions,
   type OutgoingRecord,
   type OutputProducer,
   type PartitionOffset,
@@ -140,10 +141,11 @@ export class PlatformaticKafkaFactory implements KafkaClientFactory {
     return new KafkaFetcher(consumer, isolation);
   }
 
-  member(groupId: string, options: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number }): GroupMembership {
+  member(groupId: string, options: MemberOptions): GroupMembership {
     const consumer = new Consumer({
       ...this.base('main'),
       groupId,
+      ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
       autocommit: false,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       sessionTimeout: options.sessionTimeoutMs,
@@ -453,6 +455,23 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
       if (offset !== undefined && offset >= 0n) out.set(partitionKey(p.topic, p.partition), offset);
     }
     return out;
+  }
+
+  override async close(): Promise<void> {
+    const consumer = this.consumer;
+    if (consumer.groupInstanceId !== null && consumer.memberId !== null) {
+      // A static member keeps its place until its session times out, so a quick restart gets its partitions
+      // back with no rebalance. The client's close would send LeaveGroup (without the instance id, which
+      // hands the partitions to the others at once); forgetting the member id first makes its leave only stop
+      // the heartbeats.
+      consumer.memberId = null;
+      try {
+        await consumer.leaveGroup(true);
+      } catch {
+        // nothing was sent; the close below still releases the connections
+      }
+    }
+    await super.close();
   }
 
   async leave(): Promise<void> {

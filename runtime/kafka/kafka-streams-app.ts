@@ -47,6 +47,11 @@ export interface KafkaStreamsOptions extends Partial<KafkaConnectionOptions> {
    * start (default) or its end. Internal topics always start at their log start.
    */
   autoOffsetReset?: 'earliest' | 'latest';
+  /**
+   * Static membership (Kafka's group.instance.id): unique per instance and stable across its restarts, so a
+   * restart within the session timeout gets the same tasks back without a rebalance of the others.
+   */
+  groupInstanceId?: string;
   /** Close gracefully on SIGTERM and SIGINT (default true). */
   shutdownOnSignals?: boolean;
   /** Another client than @platformatic/kafka (tests, other transports). */
@@ -81,6 +86,7 @@ const optionsSchema = z
     maxRecordsPerTaskPass: positiveInt.optional(),
     producerBatchSize: positiveInt.optional(),
     autoOffsetReset: z.enum(['earliest', 'latest']).optional(),
+    groupInstanceId: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').optional(),
     shutdownOnSignals: z.boolean().optional(),
     clientFactory: z.custom<KafkaClientFactory>((v) => typeof v === 'object' && v !== null).optional(),
   })

@@ -121,11 +121,19 @@ export interface TransactionalProducer {
   close(): Promise<void>;
 }
 
+export interface MemberOptions {
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly rebalanceTimeoutMs: number;
+  /** A static member: its close does not leave the group, so a restart within the session timeout keeps its partitions. */
+  readonly groupInstanceId?: string;
+}
+
 /** Everything the runtime needs from a Kafka client, created per app instance. */
 export interface KafkaClientFactory {
   admin(): TopicAdmin;
   fetcher(name: string, isolation: IsolationLevel): Fetcher;
-  member(groupId: string, options: { sessionTimeoutMs: number; heartbeatIntervalMs: number; rebalanceTimeoutMs: number }): GroupMembership;
+  member(groupId: string, options: MemberOptions): GroupMembership;
   producer(): OutputProducer;
   transactionalProducer(transactionalId: string, transactionTimeoutMs: number): TransactionalProducer;
 }
