@@ -3,9 +3,11 @@
 // console until Ctrl-C. `--no-console` exits after the summary. No broker, no cloud account.
 // Each app serves /metrics, /health, /ready and /topology on its own port (`--metrics-port`, default 9464, then
 // 9465, … in registry order; 0 picks free ports). `--live N` keeps N orders a second (and incidents) flowing.
+// `--brokers host:port` runs the same on a Kafka cluster instead (cli/start-kafka.ts).
 
 import { randomBytes } from 'node:crypto';
-import { parseFlags } from './cli/commands.ts';
+import { parseFlags, UsageError } from './cli/commands.ts';
+import { startOnKafka } from './cli/start-kafka.ts';
 import { ProgressBar } from './cli/progress.ts';
 import { summarize } from './cli/summary.ts';
 import { loadRiskConfig } from './config.ts';
@@ -19,6 +21,7 @@ import { createPipeline, producedRecords, runOnEveryAppend, runPipeline } from '
 import { appNamed } from './registry.ts';
 import { Topics } from './schemas/topics.ts';
 import { systemClock } from '../common/time.ts';
+import { parseBrokers } from '../runtime/kafka/connection-env.ts';
 
 const flags = parseFlags(process.argv.slice(2), {
   'no-console': 'boolean',
@@ -29,7 +32,25 @@ const flags = parseFlags(process.argv.slice(2), {
   config: 'string',
   'metrics-port': 'number',
   live: 'number',
+  brokers: 'string',
+  'state-dir': 'string',
 });
+if (typeof flags.brokers === 'string') {
+  // On a Kafka cluster instead (cli/start-kafka.ts): runs until Ctrl-C, and the process ends here.
+  if (flags.live !== undefined) throw new UsageError('--live feeds the embedded runtime only; it cannot be combined with --brokers');
+  await startOnKafka({
+    brokers: parseBrokers(flags.brokers, '--brokers'),
+    config: loadRiskConfig(flags.config as string | undefined),
+    minutes: (flags.minutes as number | undefined) ?? 10,
+    accounts: (flags.accounts as number | undefined) ?? 100,
+    seed: (flags.seed as number | undefined) ?? 1,
+    ...(typeof flags['state-dir'] === 'string' ? { stateDir: flags['state-dir'] } : {}),
+    console: flags['no-console'] !== true,
+    consolePort: (flags.port as number | undefined) ?? 8088,
+    metricsPort: (flags['metrics-port'] as number | undefined) ?? 9464,
+  });
+  process.exit(0);
+}
 const live = (flags.live as number | undefined) ?? 0;
 const minutes = (flags.minutes as number | undefined) ?? 10;
 const inputs = generateScenario({

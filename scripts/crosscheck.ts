@@ -50,10 +50,26 @@ function valuesOf(dir: string, name: string): Value[] {
     .filter((v): v is Value => v !== null && typeof v === 'object');
 }
 
-/** The last value per key, in file order; a key seen twice where the contract allows one is reported. */
+/** The last value per key, in file order. */
 function lastByKey(values: readonly Value[], key: (v: Value) => string): Map<string, Value> {
   const out = new Map<string, Value>();
   for (const v of values) out.set(key(v), v);
+  return out;
+}
+
+/**
+ * Every value, keyed by its key and, from the second occurrence on, `#n`: several price ticks at one timestamp
+ * can cure a call and open the next one at the same `ts`, and both must be compared, in order.
+ */
+function byOccurrence(values: readonly Value[], key: (v: Value) => string): Map<string, Value> {
+  const out = new Map<string, Value>();
+  const seen = new Map<string, number>();
+  for (const v of values) {
+    const k = key(v);
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    out.set(n === 1 ? k : `${k}#${n}`, v);
+  }
   return out;
 }
 
@@ -157,7 +173,7 @@ export function compareOutputs(replayDir: string, sparkDir: string, windowMs: nu
 
   const sparkMargin = lastByKey(valuesOf(sparkDir, Topics.MARGIN_CALC), (v) => String(v.account_id));
   const sparkStress = lastByKey(valuesOf(sparkDir, Topics.STRESS), (v) => `${v.account_id}@${v.scenario}`);
-  const sparkCalls = lastByKey(valuesOf(sparkDir, Topics.MARGIN_CALLS), (v) => `${v.account_id}@${v.ts}`);
+  const sparkCalls = byOccurrence(valuesOf(sparkDir, Topics.MARGIN_CALLS), (v) => `${v.account_id}@${v.ts}`);
   const replayMarginValues = valuesOf(replayDir, Topics.MARGIN_CALC);
   if (replayMarginValues.length === 0 && sparkMargin.size > 0) {
     const why = `the replay wrote no ${Topics.MARGIN_CALC} (is the margin app in the replay?)`;
@@ -173,7 +189,7 @@ export function compareOutputs(replayDir: string, sparkDir: string, windowMs: nu
   } else {
     sections.push(compareKeyed('stress: final per account and scenario', sparkStress, lastByKey(replayStressValues, (v) => `${v.account_id}@${v.scenario}`), stressFields));
   }
-  sections.push(compareKeyed('margin calls', sparkCalls, lastByKey(valuesOf(replayDir, Topics.MARGIN_CALLS), (v) => `${v.account_id}@${v.ts}`), callFields));
+  sections.push(compareKeyed('margin calls', sparkCalls, byOccurrence(valuesOf(replayDir, Topics.MARGIN_CALLS), (v) => `${v.account_id}@${v.ts}`), callFields));
   return sections;
 }
 

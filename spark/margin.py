@@ -28,7 +28,7 @@ from typing import Callable
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from job_config import ConfigError, MarginConfig
 from job_config import load as load_config
@@ -233,7 +233,7 @@ def call_records(timeline: DataFrame, cfg: MarginConfig) -> DataFrame:
         "ts",
         (F.col("ts") + cfg.restrict_after_ms).alias("due_ts"),
     )
-    return timeline.where("opens").select(F.col("ts").alias("timestamp"), F.col("account_id").alias("key"), value.alias("value"))
+    return timeline.where("opens").select(F.col("ts").alias("timestamp"), F.col("account_id").alias("key"), value.alias("value"), "seq")
 
 
 def episode_records(timeline: DataFrame) -> DataFrame:
@@ -254,7 +254,7 @@ def episode_records(timeline: DataFrame) -> DataFrame:
         F.col("cure.ts").alias("cured_ts"),
         F.col("cure.excess").alias("excess_at_cure"),
     )
-    return episodes.select(F.col("open.ts").alias("timestamp"), F.col("account_id").alias("key"), value.alias("value"))
+    return episodes.select(F.col("open.ts").alias("timestamp"), F.col("account_id").alias("key"), value.alias("value"), F.col("open.seq").alias("seq"))
 
 
 def last_per_account(df: DataFrame, partition: list[str]) -> DataFrame:
@@ -274,11 +274,13 @@ def run_batch(spark: SparkSession, input_dir: str, output_dir: str, cfg: MarginC
         stress_out = last_per_account(stress.withColumn("account_id", F.col("key")).withColumn("scenario", F.col("value.scenario")), ["account_id", "scenario"])
     else:
         margin_out, stress_out = margin_records(timeline), stress
+    # In input (replay) order rather than by timestamp: several records can share a timestamp (a price tick of
+    # each symbol), and an account's records only make sense in the order they happened.
     counts = {
         MARGIN: write_record_file(margin_out, output_dir, MARGIN, ["seq", "key"]),
         STRESS: write_record_file(stress_out, output_dir, STRESS, ["seq", "key", "value.scenario"]),
-        CALLS: write_record_file(call_records(timeline, cfg), output_dir, CALLS, ["timestamp", "key"]),
-        EPISODES: write_record_file(episode_records(timeline), output_dir, EPISODES, ["timestamp", "key"]),
+        CALLS: write_record_file(call_records(timeline, cfg), output_dir, CALLS, ["seq", "key"]),
+        EPISODES: write_record_file(episode_records(timeline), output_dir, EPISODES, ["seq", "key"]),
     }
     timeline.unpersist()
     return counts

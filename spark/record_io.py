@@ -43,7 +43,7 @@ VALUE_SCHEMAS: dict[str, StructType] = {
 }
 
 # What the TypeScript serdes would refuse (and dead-letter) rather than process: such values are skipped here
-# too, and counted, so both sides compute over the same records.
+# too, so both sides compute over the same records.
 VALID_VALUE: dict[str, str] = {
     "orders.v1": "value.order_id IS NOT NULL AND value.ts >= 0 AND value.account_id IS NOT NULL"
     " AND value.symbol IS NOT NULL AND value.qty > 0 AND value.price > 0",
@@ -52,6 +52,7 @@ VALID_VALUE: dict[str, str] = {
     "betas.v1": "value.symbol IS NOT NULL AND value.beta IS NOT NULL",
     "cash.v1": "value.account_id IS NOT NULL AND value.amount IS NOT NULL",
 }
+
 
 class RecordFileError(ValueError):
     """Lines of a record file that are not records; the message lists them as file:line: reason."""

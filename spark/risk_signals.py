@@ -49,7 +49,8 @@ def orders_from_records(records: DataFrame, window_ms: int) -> DataFrame:
     v = "value."
     return records.where(F.col("topic") == ORDERS).select(
         F.col(v + "account_id").alias("account_id"),
-        (F.floor(F.col(v + "ts") / window_ms) * window_ms).cast("long").alias("window_start"),
+        # Integer arithmetic: an order exactly at a window's end starts the next window.
+        (F.col(v + "ts") - F.pmod(F.col(v + "ts"), F.lit(window_ms).cast("long"))).alias("window_start"),
         F.col(v + "ts").alias("ts"),
         F.col("part"),
         F.col("pos"),

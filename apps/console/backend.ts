@@ -1,6 +1,7 @@
 // What the operator console reads and writes, as a port: kill-switch states, accounts' margin and enforcement,
 // recent drops, and kill/unkill commands. EmbeddedConsoleBackend answers it from a Pipeline in this process
-// (interactive queries on the apps' stores, tails of their output topics); a Kafka-backed one can follow.
+// (interactive queries on the apps' stores, tails of their output topics); KafkaConsoleBackend (kafka-backend.ts)
+// from the topics on a broker. The helpers below are shared by both.
 
 import { InvalidRecordError } from '../../common/errors.ts';
 import { RecordPartitioner } from '../../runtime/record-partitioner.ts';
@@ -94,38 +95,24 @@ export class EmbeddedConsoleBackend implements ConsoleBackend {
   killSwitchStates(): KillState[] {
     const app = this.#pipeline.apps.get('killswitch-aggregator');
     if (app === undefined) return [];
-    return app
-      .store<string, KillState>(KILLSWITCH_STATE_STORE)
-      .all()
-      .map((kv) => kv.value)
-      .sort((a, b) => SCOPE_ORDER(a.scope) - SCOPE_ORDER(b.scope) || (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
+    return sortKillStates(
+      app
+        .store<string, KillState>(KILLSWITCH_STATE_STORE)
+        .all()
+        .map((kv) => kv.value),
+    );
   }
 
   account(accountId: string): AccountView | null {
     this.#catchUpMargins();
-    const margin = this.#margins.get(accountId) ?? null;
-    const state = this.#enforcementStore()?.get(accountId);
-    if (margin === null && state === undefined) return null;
-    const positions = Object.entries(state?.positions ?? {})
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([symbol, qty]) => ({ symbol, qty }));
-    return { account_id: accountId, margin, positions, enforcement: state === undefined ? null : enforcementView(state) };
+    return accountView(accountId, this.#margins.get(accountId), this.#enforcementStore()?.get(accountId));
   }
 
   accountsByStatus(): AccountsByStatus {
     this.#catchUpMargins();
-    const groups = Object.fromEntries(MARGIN_STATUSES.map((s) => [s, [] as AccountSummary[]])) as AccountsByStatus;
     const enforced = new Map<string, AccountState>();
     for (const { key, value } of this.#enforcementStore()?.all() ?? []) enforced.set(key, value);
-    const ids = new Set([...enforced.keys(), ...this.#margins.keys()]);
-    for (const account_id of [...ids].sort()) {
-      const state = enforced.get(account_id);
-      const margin = this.#margins.get(account_id);
-      // The ladder's status wins: only it knows RESTRICTED and LIQUIDATING; the margin record's is a fallback.
-      const status = state?.status ?? margin!.status;
-      groups[status].push({ account_id, status, excess: margin?.excess ?? state?.excess ?? null, equity: margin?.equity ?? null });
-    }
-    return groups;
+    return groupAccountsByStatus(this.#margins, enforced);
   }
 
   recentDrops(limit: number): DroppedOrder[] {
@@ -142,22 +129,9 @@ export class EmbeddedConsoleBackend implements ConsoleBackend {
   }
 
   submitCommand(command: KillCommand): void {
-    const parsed = KillCommand.safeParse(command);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InvalidRecordError(`kill command /${issue.path.join('/')}: ${issue.message}`, { cause: parsed.error });
-    }
     const cluster = this.#pipeline.cluster;
-    const topic = Topics.KILLSWITCH_COMMANDS;
-    const key = KeySerde.serialize(parsed.data.scope)!;
-    cluster.append({
-      topic,
-      partition: this.#partitioner.partition(topic, key, cluster.partitionsFor(topic)),
-      key,
-      value: serdes.killCommand.serialize(parsed.data),
-      timestamp: parsed.data.ts,
-      headers: { corr_id: parsed.data.corr_id },
-    });
+    const record = commandRecord(command);
+    cluster.append({ ...record, partition: this.#partitioner.partition(record.topic, record.key, cluster.partitionsFor(record.topic)) });
   }
 
   #enforcementStore() {
@@ -172,10 +146,58 @@ export class EmbeddedConsoleBackend implements ConsoleBackend {
         this.#margins.delete(account);
         return;
       }
-      const parsed = MarginCalc.safeParse(parseJson(record.value));
-      if (parsed.success) this.#margins.set(account, parsed.data);
+      const margin = decodeMarginCalc(record.value);
+      if (margin !== null) this.#margins.set(account, margin);
     });
   }
+}
+
+/** GLOBAL first, then accounts, then symbols, each by name. */
+export function sortKillStates(states: KillState[]): KillState[] {
+  return states.sort((a, b) => SCOPE_ORDER(a.scope) - SCOPE_ORDER(b.scope) || (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
+}
+
+/** An account as the console shows it, from its latest margin record and the ladder's state (either may be missing). */
+export function accountView(accountId: string, margin: MarginCalc | undefined, state: AccountState | undefined): AccountView | null {
+  if (margin === undefined && state === undefined) return null;
+  const positions = Object.entries(state?.positions ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([symbol, qty]) => ({ symbol, qty }));
+  return { account_id: accountId, margin: margin ?? null, positions, enforcement: state === undefined ? null : enforcementView(state) };
+}
+
+export function groupAccountsByStatus(margins: ReadonlyMap<string, MarginCalc>, enforced: ReadonlyMap<string, AccountState>): AccountsByStatus {
+  const groups = Object.fromEntries(MARGIN_STATUSES.map((s) => [s, [] as AccountSummary[]])) as AccountsByStatus;
+  const ids = new Set([...enforced.keys(), ...margins.keys()]);
+  for (const account_id of [...ids].sort()) {
+    const state = enforced.get(account_id);
+    const margin = margins.get(account_id);
+    // The ladder's status wins: only it knows RESTRICTED and LIQUIDATING; the margin record's is a fallback.
+    const status = state?.status ?? margin!.status;
+    groups[status].push({ account_id, status, excess: margin?.excess ?? state?.excess ?? null, equity: margin?.equity ?? null });
+  }
+  return groups;
+}
+
+/** The command checked against its schema, as the record for killswitch.commands.v1 (keyed by scope; partition left to the caller). */
+export function commandRecord(command: KillCommand) {
+  const parsed = KillCommand.safeParse(command);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidRecordError(`kill command /${issue.path.join('/')}: ${issue.message}`, { cause: parsed.error });
+  }
+  return {
+    topic: Topics.KILLSWITCH_COMMANDS,
+    key: KeySerde.serialize(parsed.data.scope)!,
+    value: serdes.killCommand.serialize(parsed.data),
+    timestamp: parsed.data.ts,
+    headers: { corr_id: parsed.data.corr_id },
+  };
+}
+
+export function decodeMarginCalc(value: Buffer): MarginCalc | null {
+  const parsed = MarginCalc.safeParse(parseJson(value));
+  return parsed.success ? parsed.data : null;
 }
 
 function enforcementView(state: AccountState): EnforcementView {
@@ -189,7 +211,7 @@ function enforcementView(state: AccountState): EnforcementView {
 }
 
 /** A router DROP decision, or null for ALLOWs, enforcement events and anything malformed (the DLQ's business). */
-function decodeDrop(value: Buffer | null): DroppedOrder | null {
+export function decodeDrop(value: Buffer | null): DroppedOrder | null {
   if (value === null) return null;
   const json = parseJson(value) as { decision?: unknown } | undefined;
   // Most audit records are ALLOWs: skip them before the full schema check.
@@ -198,7 +220,7 @@ function decodeDrop(value: Buffer | null): DroppedOrder | null {
   return parsed.success ? (parsed.data as DroppedOrder) : null;
 }
 
-function parseJson(bytes: Buffer): unknown {
+export function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {

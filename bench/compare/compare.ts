@@ -15,7 +15,7 @@ import { RecordPartitioner } from '../../runtime/record-partitioner.ts';
 import { fullSpeedJvm, startBroker } from '../../scripts/kafka/broker.ts';
 import { median } from '../fixtures.ts';
 import { EngineProcess, type Sample } from './child.ts';
-import { Engine, engineCommand, ensureJavaBuild, type RunArgs } from './engines.ts';
+import { Engine, engineCommand, ensureJavaBuild, ensureQuixVenv, type RunArgs, supports } from './engines.ts';
 import { compareOrders, expectedOutput, killSwitchEntries, type OutputExpectation } from './input.ts';
 import { type LatencyLevel, measureLatency } from './latency.ts';
 import { checkOutput, type OutputCheck } from './output-check.ts';
@@ -355,6 +355,10 @@ export async function runCompare(input: Partial<CompareOptions> = {}): Promise<C
     log('building bench/kafka-streams-java (cached after the first time)…');
     ensureJavaBuild();
   }
+  if (o.engines.includes(Engine.QUIX_STREAMS)) {
+    log('installing Quix Streams into .cache/quix-venv (cached after the first time)…');
+    ensureQuixVenv();
+  }
   const broker = o.brokers === undefined ? await startBroker({ jvmOptions: fullSpeedJvm }) : null;
   if (broker !== null) log(`Kafka broker on ${broker.brokers.join(',')} (started in ${broker.startupMs} ms)`);
   const session = new Session(o, o.brokers ?? broker!.brokers, broker?.pid);
@@ -370,18 +374,22 @@ export async function runCompare(input: Partial<CompareOptions> = {}): Promise<C
     for (const topology of o.topologies) {
       for (const guarantee of o.guarantees) {
         log(`${topology}, ${guarantee}:`);
-        const runs = new Map<Engine, RunMeasurement[]>(o.engines.map((e) => [e, []]));
+        const engines = o.engines.filter((e) => supports(e, topology));
+        const runs = new Map<Engine, RunMeasurement[]>(engines.map((e) => [e, []]));
         for (let r = 0; r < o.runs; r++) {
           // Alternate who goes first, so drift on a shared machine does not always favour the same side.
-          const order = r % 2 === 0 ? o.engines : [...o.engines].reverse();
+          const order = r % 2 === 0 ? engines : [...engines].reverse();
           for (const engine of order) runs.get(engine)!.push(await session.throughputRun(engine, topology, guarantee, r));
         }
-        const results = o.engines.map((e) => cell(topology, guarantee, e, runs.get(e)!));
-        if (o.latency !== null && o.latency.fractions.length > 0) {
-          // The same offered load for both sides: fractions of the slower one's peak, which both can sustain.
-          const peak = Math.min(...results.map((c) => c.recordsPerSecond.median));
+        const results = engines.map((e) => cell(topology, guarantee, e, runs.get(e)!));
+        // Latency compares the two main sides at the same offered load: fractions of the slower one's peak, which
+        // both can sustain. Quix Streams, an order of magnitude slower, would pull that load down for both; it is
+        // measured for throughput only.
+        const paired = results.filter((c) => c.engine === Engine.KAFKA_STREAMS || c.engine === Engine.RISK_STREAMS);
+        if (o.latency !== null && o.latency.fractions.length > 0 && paired.length > 0) {
+          const peak = Math.min(...paired.map((c) => c.recordsPerSecond.median));
           const rates = o.latency.fractions.map((f) => Math.round(f * peak));
-          for (const c of results) cells.push({ ...c, latency: await session.latencyRun(c.engine, topology, guarantee, rates) });
+          for (const c of results) cells.push(paired.includes(c) ? { ...c, latency: await session.latencyRun(c.engine, topology, guarantee, rates) } : c);
         } else {
           cells.push(...results);
         }

@@ -15,15 +15,25 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
 const javaProject = join(repoRoot, 'bench', 'kafka-streams-java');
 const javaCache = join(repoRoot, '.cache', 'kafka-streams-java');
+const quixRequirements = join(here, 'quix', 'requirements.txt');
+const quixVenv = join(repoRoot, '.cache', 'quix-venv');
 
-export const Engine = { KAFKA_STREAMS: 'kafka-streams', RISK_STREAMS: 'risk-streams', CLIENT_CEILING: 'client-ceiling' } as const;
+export const Engine = { KAFKA_STREAMS: 'kafka-streams', RISK_STREAMS: 'risk-streams', CLIENT_CEILING: 'client-ceiling', QUIX_STREAMS: 'quix-streams' } as const;
 export type Engine = (typeof Engine)[keyof typeof Engine];
 
 export const engineLabel: Record<Engine, string> = {
   'kafka-streams': 'Kafka Streams 4.1.2 (Java 17)',
   'risk-streams': 'risk-streams (Node 24)',
   'client-ceiling': 'client pass-through ceiling (ours)',
+  'quix-streams': 'Quix Streams 3.28.1 (Python 3.11)',
 };
+
+/** The topologies each side implements; Quix Streams has no global tables, so it runs (a) and (b) only. */
+export function supports(engine: Engine, topology: TopologyKind): boolean {
+  if (engine === 'quix-streams') return topology !== 'join';
+  if (engine === 'client-ceiling') return topology === 'filter';
+  return true;
+}
 
 /** One run's configuration, identical for every engine. */
 export interface RunArgs {
@@ -84,6 +94,26 @@ export function ensureJavaBuild(): string {
   return classpath;
 }
 
+/** Creates .cache/quix-venv with the pinned Quix Streams from PyPI unless it already matches requirements.txt. */
+export function ensureQuixVenv(): string {
+  const python = join(quixVenv, 'bin', 'python');
+  const marker = join(quixVenv, '.installed');
+  const wanted = createHash('sha256').update(readFileSync(quixRequirements)).digest('hex');
+  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === wanted) return python;
+  const steps: Array<[string, string[]]> = [
+    ['python3', ['-m', 'venv', quixVenv]],
+    [python, ['-m', 'pip', 'install', '-q', '-r', quixRequirements]],
+  ];
+  for (const [command, args] of steps) {
+    const done = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (done.error !== undefined || done.status !== 0) {
+      throw new Error(`setting up Quix Streams in ${quixVenv} failed (Python 3.9+ with venv and pip is needed):\n${done.stdout ?? ''}${done.stderr ?? done.error?.message ?? ''}`);
+    }
+  }
+  writeFileSync(marker, `${wanted}\n`);
+  return python;
+}
+
 export interface EngineOptions {
   /** Extra JVM flags for the Kafka Streams side (JVM defaults otherwise, as a user would start it). */
   readonly javaOptions?: readonly string[];
@@ -125,5 +155,7 @@ export function engineCommand(engine: Engine, run: RunArgs, options: EngineOptio
       return { command: process.execPath, args: [...(options.nodeOptions ?? []), join(here, 'app.ts'), JSON.stringify(run)] };
     case 'client-ceiling':
       return { command: process.execPath, args: [...(options.nodeOptions ?? []), join(here, 'pass-through.ts'), JSON.stringify(run)] };
+    case 'quix-streams':
+      return { command: ensureQuixVenv(), args: [join(here, 'quix', 'app.py'), JSON.stringify(run)] };
   }
 }

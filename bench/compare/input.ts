@@ -27,6 +27,8 @@ export function sequenceOf(value: Buffer): number {
   let at = value.indexOf('"ts":');
   if (at < 0) return -1;
   at += 5;
+  // Python's json writes a space after the colon.
+  while (value[at] === 0x20) at++;
   let ts = 0;
   for (let c = value[at]; c >= 0x30 && c <= 0x39; c = value[++at]) ts = ts * 10 + (c - 0x30);
   return (ts - TS_BASE) / TS_STEP;

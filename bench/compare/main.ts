@@ -8,6 +8,7 @@
 //   --guarantees …       at_least_once, exactly_once_v2 (default both)
 //   --latency-ms N       milliseconds per latency level (default 4000); 0 skips latency
 //   --no-ceiling         skip the client pass-through ceiling
+//   --quix               add Quix Streams (Python, from PyPI into .cache/quix-venv) on (a) and (b), throughput only
 //   --java-opt FLAG      extra JVM flag for the Kafka Streams side (repeatable)
 //   --node-opt FLAG      extra Node flag for our side, e.g. --cpu-prof (repeatable)
 //   --log-dir DIR        keep the children's stderr (and CPU profiles) there
@@ -22,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProcessingGuarantee } from '../../runtime/config.ts';
 import { type CompareOptions, type CompareResult, defaultCompareOptions, runCompare } from './compare.ts';
+import { Engine } from './engines.ts';
 import { describeMachine, type Machine, markdownReport } from './report.ts';
 import type { TopologyKind } from './topologies.ts';
 
@@ -55,6 +57,7 @@ const options: CompareOptions = {
   }) ?? defaultCompareOptions.topologies,
   guarantees: (value('--guarantees')?.split(',') as ProcessingGuarantee[] | undefined) ?? defaultCompareOptions.guarantees,
   ceiling: !args.includes('--no-ceiling'),
+  engines: args.includes('--quix') ? [...defaultCompareOptions.engines, Engine.QUIX_STREAMS] : defaultCompareOptions.engines,
   latency: latencyMs === 0 ? null : { ...defaultCompareOptions.latency, levelMs: latencyMs },
   javaOptions: values('--java-opt'),
   nodeOptions: values('--node-opt'),

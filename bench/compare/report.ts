@@ -107,6 +107,25 @@ export function markdownReport(result: CompareResult, options: CompareOptions, m
     if (lines2.length > 0) lines.push('', ...lines2.map((l) => `- ${l}`));
   }
 
+  const quix = cells.filter((c) => c.engine === 'quix-streams');
+  if (quix.length > 0) {
+    lines.push(
+      '',
+      'Quix Streams 3.28.1 (Python 3.11, confluent-kafka, RocksDB state) on the same input and configuration; its window ' +
+        'emits every update (`.current()`), having no record cache.',
+      '',
+      '| topology | guarantee | Quix rec/CPU-s | ours ÷ Quix | Quix wall rec/s | Quix peak RSS MB | output |',
+      '|---|---|---:|---:|---:|---:|---|',
+    );
+    for (const q of quix) {
+      const ours = find(cells, 'risk-streams', q.topology, q.guarantee);
+      lines.push(
+        `| ${topologyLabel[q.topology]} | ${q.guarantee} | ${range(q.recordsPerCpuSecond, k)} | ${ratio(ours?.recordsPerCpuSecond.median ?? NaN, q.recordsPerCpuSecond.median)} | ` +
+          `${range(q.recordsPerSecond, k)} | ${n(q.peakRssMb.median)} | ${q.complete ? 'complete, no gaps/dups' : checkNote(q)} |`,
+      );
+    }
+  }
+
   const withLatency = cells.filter((c) => c.latency !== null);
   if (withLatency.length > 0) {
     lines.push(

@@ -490,16 +490,32 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
  */
 const MAX_SEND_BYTES = 768 * 1024;
 
+/**
+ * The client (its @platformatic/dynamic-buffer 0.3.1) encodes a record's timestamp delta from the batch's first
+ * timestamp wrongly once it reaches 2^31 ms (its 64-bit zigzag shifts by 31 and its varint stops at 32 bits): the
+ * broker reads another timestamp, or refuses it as out of range. Records that far apart (24.8 days: a replay
+ * of old events next to new ones) go in separate sends.
+ */
+const MAX_TIMESTAMP_SPAN = 2 ** 31 - 1;
+
 function* bySize(records: readonly OutgoingRecord[]): Generator<readonly OutgoingRecord[]> {
   let start = 0;
   let bytes = 0;
+  let minTs = Number.POSITIVE_INFINITY;
+  let maxTs = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const size = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-    if (bytes + size > MAX_SEND_BYTES && i > start) {
+    const lo = r.timestamp < minTs ? r.timestamp : minTs;
+    const hi = r.timestamp > maxTs ? r.timestamp : maxTs;
+    if (i > start && (bytes + size > MAX_SEND_BYTES || hi - lo > MAX_TIMESTAMP_SPAN)) {
       yield records.slice(start, i);
       start = i;
       bytes = 0;
+      minTs = maxTs = r.timestamp;
+    } else {
+      minTs = lo;
+      maxTs = hi;
     }
     bytes += size;
   }

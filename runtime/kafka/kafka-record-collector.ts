@@ -1,7 +1,9 @@
-// The tasks' RecordCollector on Kafka: send() only buffers (tasks never await); full batches go to the
-// producer in the background, one send at a time so each partition keeps its order, and flush() at
-// commit waits until everything buffered so far is acknowledged. The client has no linger of its own
-// inside transactions, so this buffer is what batches the output.
+// The tasks' RecordCollector on Kafka: send() only buffers (tasks never await); batches go to the producer in
+// the background, one send at a time so each partition keeps its order, and flush() at commit waits until
+// everything buffered so far is acknowledged. The client has no linger of its own inside transactions, so this
+// buffer is what batches the output: a batch leaves when full, when the loop is about to wait for input, or
+// when its oldest record has waited `lingerMs` — never only at the next commit, which under at_least_once
+// can be 30 s away (a kill command would wait that long).
 
 import { StreamsError } from '../../common/errors.ts';
 import type { ProducedRecord } from '../../common/record.ts';
@@ -16,16 +18,32 @@ export class KafkaRecordCollector implements RecordCollector {
   #inFlight: Promise<void> = Promise.resolve();
   #failure: unknown = null;
   #sent = 0;
+  readonly #lingerMs: number;
+  /** When the oldest buffered record arrived (performance.now()). */
+  #oldest = 0;
+  /** Batches handed over and not yet acknowledged. */
+  #sending = 0;
 
-  constructor(partitionCounts: Map<string, number>, deliver: (records: readonly OutgoingRecord[]) => Promise<void>, batchSize = 5000) {
+  constructor(partitionCounts: Map<string, number>, deliver: (records: readonly OutgoingRecord[]) => Promise<void>, batchSize = 5000, lingerMs = 5) {
     this.#partitionCounts = partitionCounts;
     this.#deliver = deliver;
     this.#batchSize = batchSize;
+    this.#lingerMs = lingerMs;
   }
 
   send(record: ProducedRecord & { partition: number }): void {
+    if (this.#buffer.length === 0) this.#oldest = performance.now();
     this.#buffer.push(record);
     if (this.#buffer.length >= this.#batchSize) this.#ship();
+  }
+
+  /**
+   * Between processing passes: ships what is buffered if the loop is about to wait for input (`idle`) or the
+   * oldest record has lingered long enough. While a send is in flight the buffer keeps filling instead: sends
+   * go one at a time anyway, and the next one carries more.
+   */
+  shipIfDue(idle: boolean): void {
+    if (this.#buffer.length > 0 && this.#sending === 0 && (idle || performance.now() - this.#oldest >= this.#lingerMs)) this.#ship();
   }
 
   partitionsFor(topic: string): number {
@@ -69,12 +87,14 @@ export class KafkaRecordCollector implements RecordCollector {
     const batch = this.#buffer;
     this.#buffer = [];
     this.#sent += batch.length;
+    this.#sending++;
     this.#inFlight = this.#inFlight.then(async () => {
-      if (this.#failure !== null) return;
       try {
-        await this.#deliver(batch);
+        if (this.#failure === null) await this.#deliver(batch);
       } catch (error) {
         this.#failure = error;
+      } finally {
+        this.#sending--;
       }
     });
   }

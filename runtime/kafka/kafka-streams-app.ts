@@ -15,6 +15,7 @@ import { type StreamsConfig, type StreamsConfigInput, streamsConfig } from '../c
 import { StreamsState } from '../embedded/embedded-streams-app.ts';
 import { GlobalStateManager } from '../global-state.ts';
 import { keyValueStoreView } from '../store-query.ts';
+import { checkpointTask, TaskCheckpointer } from './checkpoint.ts';
 import { AtLeastOnceCommitter, type Committer, ExactlyOnceCommitter } from './committer.ts';
 import { GlobalStoreUpdater } from './global-store-updater.ts';
 import { type KafkaConnectionOptions, PlatformaticKafkaFactory } from './kafka-adapter.ts';
@@ -42,6 +43,8 @@ export interface KafkaStreamsOptions extends Partial<KafkaConnectionOptions> {
   maxRecordsPerTaskPass?: number;
   /** Output records per producer batch. */
   producerBatchSize?: number;
+  /** Longest an output record waits in the buffer for more to batch with, while the loop is busy (Kafka's linger.ms). */
+  lingerMs?: number;
   /**
    * Where a source topic partition without a committed offset starts (Kafka's auto.offset.reset): its log
    * start (default) or its end. Internal topics always start at their log start.
@@ -66,6 +69,7 @@ export const defaultKafkaStreamsOptions = {
   fetchMaxWaitMs: 100,
   maxRecordsPerTaskPass: 1000,
   producerBatchSize: 5000,
+  lingerMs: 5,
   autoOffsetReset: 'earliest',
   shutdownOnSignals: true,
 } satisfies KafkaStreamsOptions;
@@ -85,6 +89,7 @@ const optionsSchema = z
     fetchMaxWaitMs: z.number().int().nonnegative().optional(),
     maxRecordsPerTaskPass: positiveInt.optional(),
     producerBatchSize: positiveInt.optional(),
+    lingerMs: z.number().int().nonnegative().optional(),
     autoOffsetReset: z.enum(['earliest', 'latest']).optional(),
     groupInstanceId: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').optional(),
     shutdownOnSignals: z.boolean().optional(),
@@ -125,6 +130,7 @@ interface Running {
   readonly thread: StreamThread;
   readonly listener: RebalanceListener;
   readonly collector: KafkaRecordCollector;
+  readonly checkpointer: TaskCheckpointer;
 }
 
 export class KafkaStreamsApp {
@@ -285,6 +291,8 @@ export class KafkaStreamsApp {
     if (commit && r.listener.generation !== null && r.tasks.size > 0) {
       try {
         await r.thread.commit();
+        // A clean close: the next start on this machine restores only what others wrote since.
+        await r.checkpointer.write(r.tasks.runs.map((run) => checkpointTask(run.task))).catch((error: unknown) => this.#log.warn({ err: String(error) }, 'checkpoint at close failed'));
       } catch (error) {
         this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, 'final commit failed');
         await r.committer.abandon(r.collector).catch(() => {});
@@ -335,7 +343,7 @@ export class KafkaStreamsApp {
     const committer: Committer = eos
       ? new ExactlyOnceCommitter(this.#factory.transactionalProducer(`${config.applicationId}-${this.processId}`, this.#options.transactionTimeoutMs))
       : new AtLeastOnceCommitter(this.#factory.producer(), member);
-    const collector = new KafkaRecordCollector(counts, (batch) => committer.deliver(batch), this.#options.producerBatchSize);
+    const collector = new KafkaRecordCollector(counts, (batch) => committer.deliver(batch), this.#options.producerBatchSize, this.#options.lingerMs);
 
     const global = new GlobalStateManager(topology, config, this.#clock, this.metrics);
     const globalCounts = await admin.partitionCounts(global.topics);
@@ -355,6 +363,7 @@ export class KafkaStreamsApp {
       globalStores: global.stores,
       resolveTopic: (t) => resolveTopicName(topology, config.applicationId, t),
     });
+    const checkpointer = new TaskCheckpointer({ topology, applicationId: config.applicationId, stateDir: config.stateDir, fetcher: restoreFetcher, onlyWhenClean: eos });
     let listener: RebalanceListener | null = null;
     const thread = new StreamThread({
       tasks,
@@ -367,6 +376,7 @@ export class KafkaStreamsApp {
       fetchMaxWaitMs: this.#options.fetchMaxWaitMs,
       maxRecordsPerTaskPass: this.#options.maxRecordsPerTaskPass,
       generation: () => listener?.generation ?? null,
+      ...(checkpointer.onCommit ? { afterCommit: () => checkpointer.write(tasks.runs.map((run) => checkpointTask(run.task))) } : {}),
       onTasksLost: () => listener?.rejoin(),
       onFatal: (error) => this.#fail(error),
     });
@@ -377,6 +387,7 @@ export class KafkaStreamsApp {
       thread,
       member,
       restoreFetcher,
+      checkpointer,
       log: this.#log,
       autoOffsetReset: this.#options.autoOffsetReset,
       rebalancing: () => {
@@ -387,7 +398,7 @@ export class KafkaStreamsApp {
       },
       onFatal: (error) => this.#fail(error),
     });
-    return { admin, member, restoreFetcher, globalFetcher, committer, global, updater, tasks, thread, listener, collector };
+    return { admin, member, restoreFetcher, globalFetcher, committer, global, updater, tasks, thread, listener, collector, checkpointer };
   }
 
   #fail(error: unknown): void {

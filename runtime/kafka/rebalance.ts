@@ -5,6 +5,7 @@
 
 import type { Logger } from '../../common/logger.ts';
 import type { Topology } from '../../topology/topology.ts';
+import { checkpointTask, type TaskCheckpointer } from './checkpoint.ts';
 import { restoreStores } from './restore.ts';
 import { partitionKey, type Fetcher, type GroupCallbacks, type GroupGeneration, type GroupMembership, type TopicPartition } from './ports.ts';
 import type { StreamThread } from './stream-thread.ts';
@@ -18,6 +19,7 @@ export interface RebalanceListenerOptions {
   readonly thread: StreamThread;
   readonly member: GroupMembership;
   readonly restoreFetcher: Fetcher;
+  readonly checkpointer: TaskCheckpointer;
   readonly log: Logger;
   /** Where source partitions without a committed offset start; internal topics always start at the beginning. */
   readonly autoOffsetReset: 'earliest' | 'latest';
@@ -100,16 +102,25 @@ export class RebalanceListener implements GroupCallbacks {
     const { tasks, log } = this.#o;
     const wanted = tasks.tasksFor(partitions);
     const kept = tasks.taskIds().filter((id) => wanted.has(id));
-    for (const id of tasks.taskIds()) if (!wanted.has(id)) tasks.close(id);
+    const revoked = tasks.runs.filter((run) => !wanted.has(run.task.id));
+    // Committed before the join: their local state is complete, worth a checkpoint should they come back.
+    await this.#o.checkpointer.write(revoked.map((run) => checkpointTask(run.task))).catch((error: unknown) => log.warn({ err: String(error) }, 'checkpoint of revoked tasks failed'));
+    for (const run of revoked) tasks.close(run.task.id);
+    const toCreate = [...wanted].filter(([id]) => !kept.includes(id));
+    const checkpoints = await this.#o.checkpointer
+      .load(toCreate.map(([id, { subtopology, partition }]) => ({ id, partition, stores: subtopology.subtopology.stores })))
+      .catch((error: unknown) => {
+        log.warn({ err: String(error) }, 'reading checkpoints failed: restoring in full');
+        return new Map<string, never>();
+      });
     const created: TaskRun[] = [];
-    for (const [id, { subtopology, partition }] of wanted) {
-      if (kept.includes(id)) continue;
-      const run = tasks.create(id, subtopology, partition);
+    for (const [id, { subtopology, partition }] of toCreate) {
+      const run = tasks.create(id, subtopology, partition, checkpoints.has(id));
       run.task.initialize();
       created.push(run);
     }
-    log.info({ generation: this.#generation?.generationId, kept, created: created.map((r) => r.task.id) }, 'assignment received');
-    const restored = await restoreStores(created, this.#o.topology, this.#o.applicationId, this.#o.restoreFetcher, log, () => this.#joinPending || this.#closed);
+    log.info({ generation: this.#generation?.generationId, kept, created: created.map((r) => r.task.id), checkpointed: [...checkpoints.keys()] }, 'assignment received');
+    const restored = await restoreStores(created, this.#o.topology, this.#o.applicationId, this.#o.restoreFetcher, log, () => this.#joinPending || this.#closed, checkpoints);
     if (!restored.complete) {
       // Another rebalance began; these tasks may not stay ours. They are rebuilt if assigned again.
       for (const run of created) run.task.close();

@@ -1,10 +1,12 @@
-// Restores the stores of newly assigned tasks from their changelog partitions, from the log start to the
-// end offset read when restoration begins, by raw fetches (no group: the restore consumer only reads).
-// Records go below the change-logging layer, so restoring writes nothing back.
+// Restores the stores of newly assigned tasks from their changelog partitions, from the log start (or, for a
+// persistent store whose local copy a checkpoint vouches for, from the checkpointed offset) to the end offset
+// read when restoration begins, by raw fetches (no group: the restore consumer only reads). Records go below
+// the change-logging layer, so restoring writes nothing back.
 
 import type { Logger } from '../../common/logger.ts';
 import type { ChangelogRecord, StateStore } from '../../state/api/state-store.ts';
 import type { Topology } from '../../topology/topology.ts';
+import type { CheckpointOffsets } from './checkpoint.ts';
 import { changelogTopic } from './internal-topics.ts';
 import { partitionKey, type Fetcher, type TopicPartition } from './ports.ts';
 import type { TaskRun } from './task-manager.ts';
@@ -25,7 +27,7 @@ export interface RestoreResult {
   readonly complete: boolean;
 }
 
-/** Restores every logged store of `runs` (initialized, not yet processing). */
+/** Restores every logged store of `runs` (initialized, not yet processing); `checkpoints` by task id. */
 export async function restoreStores(
   runs: readonly TaskRun[],
   topology: Topology,
@@ -33,6 +35,7 @@ export async function restoreStores(
   fetcher: Fetcher,
   log: Logger,
   stopped: () => boolean,
+  checkpoints: ReadonlyMap<string, CheckpointOffsets> = new Map(),
 ): Promise<RestoreResult> {
   const records = new Map<string, number>();
   const targets: Target[] = [];
@@ -47,10 +50,13 @@ export async function restoreStores(
   const [starts, ends] = await Promise.all([fetcher.beginningOffsets(targets), fetcher.endOffsets(targets)]);
   const position = new Map<string, bigint>();
   const byKey = new Map<string, Target>();
+  let fromCheckpoint = 0;
   for (const t of targets) {
     const key = partitionKey(t.topic, t.partition);
     byKey.set(key, t);
-    const start = starts.get(key) ?? 0n;
+    const checkpointed = t.store.persistent ? checkpoints.get(t.taskId)?.get(key) : undefined;
+    if (checkpointed !== undefined) fromCheckpoint++;
+    const start = checkpointed ?? starts.get(key) ?? 0n;
     if (start < (ends.get(key) ?? 0n)) position.set(key, start);
   }
   const started = performance.now();
@@ -78,6 +84,6 @@ export async function restoreStores(
     }
   }
   const total = [...records.values()].reduce((a, b) => a + b, 0);
-  log.info({ tasks: runs.map((r) => r.task.id), records: total, ms: Math.round(performance.now() - started) }, 'restored state stores');
+  log.info({ tasks: runs.map((r) => r.task.id), records: total, fromCheckpoint, ms: Math.round(performance.now() - started) }, 'restored state stores');
   return { records, complete: true };
 }

@@ -22,6 +22,8 @@ export interface StreamThreadOptions {
   readonly fetchMaxWaitMs: number;
   readonly maxRecordsPerTaskPass: number;
   readonly generation: () => GroupGeneration | null;
+  /** After each successful commit, while the tasks wait (the checkpoints under at_least_once). */
+  readonly afterCommit?: () => Promise<void>;
   /** The group refused a commit: the tasks were closed dirty; the owner must rejoin to get new ones. */
   readonly onTasksLost: () => void;
   readonly onFatal: (error: unknown) => void;
@@ -84,6 +86,8 @@ export class StreamThread {
       const started = performance.now();
       const partitions = await committer.commit(tasks, collector, gen);
       log.debug({ partitions, ms: Math.round(performance.now() - started) }, 'committed');
+      // A missed checkpoint costs a longer restore, never correctness: the previous one stays valid.
+      await this.#o.afterCommit?.().catch((error: unknown) => log.warn({ err: String(error) }, 'checkpoint failed'));
     } catch (error) {
       if (!(error instanceof TaskMigratedError)) throw error;
       log.warn({ err: error.message }, 'commit refused: tasks migrated, closing them and rejoining');
@@ -117,6 +121,7 @@ export class StreamThread {
         const fetching = positions.length > 0 ? fetcher.fetch(positions, { maxWaitMs }) : sleep(maxWaitMs).then(() => []);
         this.#processed += tasks.process(clock.now(), this.#o.maxRecordsPerTaskPass);
         if (collector.failure !== null) throw collector.failure;
+        collector.shipIfDue(tasks.buffered === 0);
         const results = await fetching;
         for (const reset of tasks.addFetched(results)) {
           // Kafka Streams' default auto.offset.reset: earliest.

@@ -73,13 +73,13 @@ export class TaskManager {
   }
 
   /**
-   * Creates a task, not yet initialized. Its old local state directory is removed first: without
-   * checkpoints the changelog is the only source of truth, and replaying it over stale local state
-   * could resurrect keys deleted and compacted away.
+   * Creates a task, not yet initialized. Unless a usable checkpoint vouches for it (`keepLocalState`), its
+   * old local state directory is removed first: the changelog is then the only source of truth, and
+   * replaying it whole over stale local state could resurrect keys deleted and compacted away.
    */
-  create(id: string, layout: SubtopologyLayout, partition: number): TaskRun {
+  create(id: string, layout: SubtopologyLayout, partition: number, keepLocalState = false): TaskRun {
     const { config } = this.#options;
-    rmSync(join(config.stateDir, config.applicationId, id), { recursive: true, force: true });
+    if (!keepLocalState) rmSync(join(config.stateDir, config.applicationId, id), { recursive: true, force: true });
     const task = new StreamTask({
       topology: this.#options.topology,
       subtopology: layout.subtopology,

@@ -299,54 +299,6 @@ def test_merge_order_is_the_replays_head_by_head_merge(spark, tmp_path):
         assert got == replay_merge(files), f"trial {trial}"
 
 
-def test_margin_call_episodes_open_below_zero_and_cure_at_zero_or_above(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        cash_txns=[cash(T0, "M", 100_000)],
-        fills=[fill(T0 + 1_000, "M", "TSLA", 1_000, 240.0)],  # equity 100,000, req 60,000, excess 40,000
-        prices=[
-            price(T0 + 2_000, "TSLA", 180.0),  # equity 40,000, req 45,000: excess -5,000 → call
-            price(T0 + 3_000, "TSLA", 175.0),  # excess -8,750: the call is already open
-            price(T0 + 4_000, "TSLA", 190.0),  # excess 2,500 → cured
-            price(T0 + 5_000, "TSLA", 170.0),  # excess -12,500 → a new call
-            price(T0 + 6_000, "TSLA", 172.0),  # excess -11,000: still the same call
-        ],
-    )
-    assert [round(m["excess"]) for m in r.of("M")] == [100_000, 40_000, -5_000, -8_750, 2_500, -12_500, -11_000]
-    assert [m["status"] for m in r.of("M")] == ["ACTIVE", "ACTIVE", "MARGIN_CALL", "MARGIN_CALL", "WARNING", "MARGIN_CALL", "MARGIN_CALL"]
-    assert [(c["account_id"], c["ts"] - T0, c["deficiency"], c["due_ts"] - c["ts"]) for c in r.calls] == [
-        ("M", 2_000, pytest.approx(5_000.0), 3_600_000),
-        ("M", 5_000, pytest.approx(12_500.0), 3_600_000),
-    ]
-    assert [c["call_id"] for c in r.calls] == [f"M:call:{T0 + 2_000}", f"M:call:{T0 + 5_000}"]
-    assert [(e["opened_ts"] - T0, e.get("cured_ts")) for e in r.episodes] == [(2_000, T0 + 4_000), (5_000, None)]
-
-
-def test_an_excess_of_exactly_zero_cures(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        cash_txns=[cash(T0, "Z", 25_000)],
-        fills=[fill(T0 + 1_000, "Z", "KO", 1_000, 100.0)],  # cash -75,000, long 100,000: equity 25,000, req 25,000
-        prices=[price(T0 + 2_000, "KO", 99.0), price(T0 + 3_000, "KO", 100.0)],
-    )
-    assert [m["excess"] for m in r.of("Z")] == pytest.approx([25_000.0, 0.0, -750.0, 0.0])
-    assert len(r.calls) == 1 and r.episodes[0]["cured_ts"] == T0 + 3_000
-
-
-def test_emit_final_writes_each_accounts_last_figures(spark, tmp_path):
-    r = run(
-        spark,
-        tmp_path,
-        fills=[fill(T0, "A", "KO", 10, 60.0), fill(T0 + 1, "B", "KO", 20, 61.0)],
-        prices=[price(T0 + 2, "KO", 62.0)],
-        emit="final",
-    )
-    assert sorted((m["account_id"], m["long_mv"]) for m in r.margin) == [("A", 620.0), ("B", 1_240.0)]
-    assert len(r.stress) == 2 * 8
-
-
 def random_margin_inputs(seed: int) -> dict[str, list[tuple]]:
     rnd = random.Random(seed)
     symbols = ["AAPL", "KO", "NVDA", "XOM"]

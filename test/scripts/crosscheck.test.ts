@@ -3,7 +3,7 @@
 // agree on every check.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +124,16 @@ describe('crosscheck comparison', () => {
     expect([calls.differ.length, calls.onlyReplay.length]).toEqual([1, 1]);
     expect(formatReport([...sections.values()])).toContain('crosscheck: 5 of 5 checks failed');
   });
+
+  it('compares calls that share an account and timestamp one by one, in order', () => {
+    // Price ticks of several symbols at one instant can cure a call and open the next at the same ts.
+    const spark = folder({ 'margin.calc.v1': [margin()], 'margin.calls.v1': [call({ deficiency: 38.27 }), call({ deficiency: 86.49 })] });
+    const same = folder({ 'margin.calc.v1': [margin()], 'margin.calls.v1': [call({ deficiency: 38.27 }), call({ deficiency: 86.49 })] });
+    const other = folder({ 'margin.calc.v1': [margin()], 'margin.calls.v1': [call({ deficiency: 38.27 }), call({ deficiency: 80 })] });
+    const calls = (replay: string) => byName(compareOutputs(replay, spark, 60_000)).get('margin calls')!;
+    expect([calls(same).compared, sectionPassed(calls(same))]).toEqual([2, true]);
+    expect(calls(other).differ).toEqual([`1@${T0}#2: deficiency replay 80 ≠ spark 86.49`]);
+  });
 });
 
 function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
@@ -142,20 +152,23 @@ function compared(output: string, check: string): number {
   return row === undefined ? -1 : Number(row.slice(check.length).trim().split(/\s+/)[0]);
 }
 
+async function generate(seed: number): Promise<{ dir: string; input: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `crosscheck-${seed}-`));
+  const input = join(dir, 'in');
+  mkdirSync(input);
+  const generated = await run(node, ['bin/risk-streams.ts', 'generate', '--output', input, '--minutes', '20', '--accounts', '200', '--seed', String(seed)]);
+  expect(generated.code, generated.output).toBe(0);
+  expect(Number(/orders\.v1\s+(\d+) records/.exec(generated.output)?.[1])).toBeGreaterThan(20_000);
+  return { dir, input };
+}
+
 describe('crosscheck on generated scenarios', () => {
   // Tens of thousands of orders over 200 accounts, with the generator's bursts (one account per breach rule)
   // and its market shock (margin calls).
   for (const seed of [101, 202]) {
     it(`replay and Spark agree on every check (seed ${seed})`, { timeout: 15 * 60_000 }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), `crosscheck-${seed}-`));
-      const input = join(dir, 'in');
-      mkdirSync(input);
-      const generated = await run(node, ['bin/risk-streams.ts', 'generate', '--output', input, '--minutes', '20', '--accounts', '200', '--seed', String(seed)]);
-      expect(generated.code, generated.output).toBe(0);
-      expect(Number(/orders\.v1\s+(\d+) records/.exec(generated.output)?.[1])).toBeGreaterThan(20_000);
-
+      const { dir, input } = await generate(seed);
       const result = await run(node, ['scripts/crosscheck.ts', '--input', input, '--work', join(dir, 'work')]);
-      expect(result.output).toContain('check');
       expect(result.code, result.output).toBe(0);
       expect(result.output).toContain('crosscheck: every check matches');
       // The comparison was about something: kills from each rule and margin calls after the shock.
@@ -165,4 +178,26 @@ describe('crosscheck on generated scenarios', () => {
       expect(compared(result.output, 'margin calls')).toBeGreaterThan(0);
     });
   }
+
+  it('replay and Spark agree under a tighter config (dozens of kills, every rule among them)', { timeout: 15 * 60_000 }, async () => {
+    const { dir, input } = await generate(303);
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        risk: { windowMs: 30_000, orderRateThreshold60s: 8, notionalThreshold60s: 60_000, concentrationMinOrders: 5, symbolConcentrationThreshold: 0.6 },
+        margin: { longMaintenanceRate: 0.3, stressScenarios: [-0.1, 0.05] },
+      }),
+    );
+    const result = await run(node, ['scripts/crosscheck.ts', '--input', input, '--config', config, '--work', join(dir, 'work')]);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('crosscheck: every check matches');
+    expect(compared(result.output, 'automatic kills')).toBeGreaterThan(20);
+    const metrics = readFileSync(join(dir, 'work/spark/killswitch.commands.v1.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { value: { metric: string } }).value.metric);
+    expect(new Set(metrics)).toEqual(new Set(['order_rate_60s', 'rolling_notional_60s', 'top_symbol_share']));
+    expect(compared(result.output, 'stress: final per account and scenario')).toBe(2 * compared(result.output, 'margin: final per account'));
+  });
 });

@@ -13,8 +13,9 @@ import { contentKey, createContractTopics, KafkaPipeline, replayOrder } from '..
 import { defaultRiskConfig } from '../../../apps/config.ts';
 import { generateScenario } from '../../../apps/generator/scenario.ts';
 import { createPipeline, producedRecords, runPipeline } from '../../../apps/pipeline.ts';
+import { KafkaConsoleBackend } from '../../../apps/console/kafka-backend.ts';
 import { appNamed } from '../../../apps/registry.ts';
-import type { KillState, Order, RouterAudit } from '../../../apps/schemas/records.ts';
+import type { CashTxn, Fill, KillState, Order, RouterAudit } from '../../../apps/schemas/records.ts';
 import { Topics } from '../../../apps/schemas/topics.ts';
 import type { FileRecord } from '../../../runtime/replay/record-files.ts';
 import { eventually, kafkaBrokers, produce, readTopic, testLogger, uniqueName } from '../../helpers/kafka.ts';
@@ -66,10 +67,12 @@ function difference(expected: readonly FileRecord[], actual: readonly FileRecord
 
 /**
  * Seed 000/001's generated scenario, small, with one change: each symbol's price ticks a millisecond after the
- * previous symbol's instead of all at once (see the equivalence test for why).
+ * previous symbol's instead of all at once (see the equivalence test for why). It ends a minute ago: records
+ * stamped months back could be deleted under the broker's time-based retention while the test reads them.
  */
 function scenario(): Map<string, FileRecord[]> {
-  const inputs = generateScenario({ minutes: 2, accounts: 8, seed: 7 });
+  const minute = 60_000;
+  const inputs = generateScenario({ minutes: 2, accounts: 8, seed: 7, start: Math.floor(Date.now() / minute - 3) * minute });
   const symbols = new Map<string, number>();
   inputs.set(
     Topics.PRICES,
@@ -129,10 +132,12 @@ describe('the risk pipeline on a real broker', () => {
     const killedAccount = `fc-${run}-a`;
     const killedSymbol = `FC${run.toUpperCase()}`;
     const freeAccount = `fc-${run}-free`;
+    // Recent timestamps: older ones could be removed by the broker's time-based retention before the router reads them.
+    const t0 = Date.now() - 60_000;
     const state = (scope: string, status: KillState['status']): KillState => ({
       scope,
       status,
-      updated_ts: 1_000,
+      updated_ts: t0,
       updated_by: 'operator:test',
       reason: `test kill of ${scope}`,
       last_cmd_id: `cmd-${scope}`,
@@ -145,12 +150,12 @@ describe('the risk pipeline on a real broker', () => {
     await produce(
       Topics.KILLSWITCH_STATE,
       PARTITIONS,
-      [...filler, ...kills].map((s) => ({ key: s.scope, value: Buffer.from(JSON.stringify(s)), timestamp: 1_000 })),
+      [...filler, ...kills].map((s) => ({ key: s.scope, value: Buffer.from(JSON.stringify(s)), timestamp: t0 })),
     );
 
     const order = (n: number, account: string, symbol: string): Order => ({
       order_id: `fc-${run}-${n}`,
-      ts: 2_000 + n,
+      ts: t0 + 1_000 + n,
       account_id: account,
       symbol,
       side: 'BUY',
@@ -196,6 +201,58 @@ describe('the risk pipeline on a real broker', () => {
     }
   }, 240_000);
 
+  it('the console on Kafka: its kill reaches the table and the router; accounts show margin and the ladder', async () => {
+    await clearKillSwitchState();
+    const pipeline = await startPipeline(['killswitch-aggregator', 'order-router', 'margin', 'enforcement']);
+    const backend = await KafkaConsoleBackend.start({
+      connection: { brokers: kafkaBrokers() },
+      enforcementApplicationId: pipeline.apps.get('enforcement')!.config.applicationId,
+      logger: testLogger,
+    });
+    try {
+      const account = `con-${randomUUID().slice(0, 8)}`;
+      const now = Date.now();
+      await backend.submitCommand({
+        cmd_id: `cmd-${account}`,
+        ts: now,
+        scope: `ACCOUNT:${account}`,
+        action: 'KILL',
+        reason: 'console test',
+        triggered_by: 'operator',
+        operator: 'tester',
+        corr_id: `corr-${account}`,
+      });
+      const killed = await eventually(() => backend.killSwitchStates().find((s) => s.scope === `ACCOUNT:${account}`), 60_000, 'the kill in the table');
+      expect(killed).toMatchObject({ status: 'KILLED', updated_by: 'operator:tester', reason: 'console test', last_cmd_id: `cmd-${account}` });
+
+      // The router's global table follows the state topic: an order sent after the kill is applied is dropped.
+      await pipeline.settled();
+      const order: Order = { order_id: `o-${account}`, ts: now + 1, account_id: account, symbol: 'AAPL', side: 'BUY', qty: 1, price: 100 };
+      await pipeline.produce([{ topic: Topics.ORDERS, record: { timestamp: order.ts, key: account, value: order } }]);
+      const drop = await eventually(() => backend.recentDrops(50).find((d) => d.order_id === order.order_id), 60_000, 'the drop among the recent ones');
+      expect(drop).toMatchObject({ decision: 'DROP', scope_matches: [`ACCOUNT:${account}`], corr_id: `corr-${account}` });
+
+      const cash: CashTxn = { txn_id: `dep-${account}`, account_id: account, amount: 100_000, timestamp: now + 2 };
+      const fill: Fill = { fill_id: `f-${account}`, account_id: account, symbol: 'AAPL', qty: 10, price: 100, timestamp: now + 3 };
+      await pipeline.produce([
+        { topic: Topics.CASH, record: { timestamp: cash.timestamp, key: account, value: cash } },
+        { topic: Topics.FILLS, record: { timestamp: fill.timestamp, key: account, value: fill } },
+      ]);
+      const view = await eventually(() => {
+        const v = backend.account(account);
+        return v?.margin?.ts === fill.timestamp && v.enforcement !== null && v.positions.length > 0 ? v : undefined;
+      }, 60_000, 'margin and ladder for the account');
+      expect(view.positions).toEqual([{ symbol: 'AAPL', qty: 10 }]);
+      expect(view.margin).toMatchObject({ cash: 99_000, long_mv: 1000, equity: 100_000, maintenance_req: 250, excess: 99_750, status: 'ACTIVE' });
+      expect(view.enforcement).toMatchObject({ status: 'ACTIVE', restricted: false, open_call: null });
+      expect(backend.accountsByStatus().ACTIVE.map((a) => a.account_id)).toContain(account);
+    } finally {
+      await backend.close();
+      await pipeline.close();
+      await clearKillSwitchState();
+    }
+  });
+
   it('`risk-streams run order-router` closes cleanly and exits 0 within SHUTDOWN_TIMEOUT_MS of a SIGTERM', async () => {
     const shutdownTimeoutMs = 10_000;
     const applicationId = uniqueName('run-router');
@@ -214,7 +271,7 @@ describe('the risk pipeline on a real broker', () => {
     try {
       await eventually(() => (log.includes('"to":"RUNNING"') ? true : undefined), 60_000, `RUNNING in the log:\n${log}`);
       // Some orders in flight when the signal comes.
-      const orders = Array.from({ length: 200 }, (_, i): Order => ({ order_id: `run-${applicationId}-${i}`, ts: 5_000 + i, account_id: `run-${i % 7}`, symbol: 'AAPL', side: 'SELL', qty: 1, price: 1 }));
+      const orders = Array.from({ length: 200 }, (_, i): Order => ({ order_id: `run-${applicationId}-${i}`, ts: Date.now() + i, account_id: `run-${i % 7}`, symbol: 'AAPL', side: 'SELL', qty: 1, price: 1 }));
       await produce(Topics.ORDERS, PARTITIONS, orders.map((o) => ({ key: o.account_id, value: Buffer.from(JSON.stringify(o)), timestamp: o.ts })));
       const signalled = performance.now();
       child.kill('SIGTERM');
