@@ -33,6 +33,8 @@ export interface AccountState {
   readonly restricted: boolean;
   readonly positions: Readonly<Record<string, number>>;
   readonly corr_id: string;
+  /** Timestamp and count of the calls opened at that timestamp, so two episodes at one instant get distinct ids. */
+  readonly last_call?: { readonly ts: number; readonly seq: number };
 }
 
 export type Emission =
@@ -84,14 +86,16 @@ export class Ladder {
   #margin(state: AccountState, margin: MarginCalc, emit: Emission[]): AccountState {
     const ts = margin.ts;
     if (margin.excess < 0 && state.call === null) {
-      const call: OpenCall = { call_id: `${state.account_id}:call:${ts}`, ts, deficiency: -margin.excess, restricted: false, liquidated: false };
+      const seq = state.last_call?.ts === ts ? state.last_call.seq + 1 : 1;
+      const call_id = seq === 1 ? `${state.account_id}:call:${ts}` : `${state.account_id}:call:${ts}:${seq}`;
+      const call: OpenCall = { call_id, ts, deficiency: -margin.excess, restricted: false, liquidated: false };
       emit.push({
         topic: 'margin.calls.v1',
         ts,
         value: { call_id: call.call_id, account_id: state.account_id, deficiency: call.deficiency, ts, due_ts: ts + this.#config.restrictAfterMs },
       });
       emit.push(this.#audit(state, 'MARGIN_CALL_ISSUED', ts, { deficiency: call.deficiency, equity: margin.equity, maintenance_req: margin.maintenance_req, due_ts: ts + this.#config.restrictAfterMs }, `margin:${state.account_id}:${ts}`));
-      return { ...state, excess: margin.excess, call };
+      return { ...state, excess: margin.excess, call, last_call: { ts, seq } };
     }
     if (margin.excess >= 0 && state.call !== null) {
       emit.push(this.#audit(state, 'MARGIN_CALL_CURED', ts, { call_id: state.call.call_id, excess: margin.excess }, state.call.call_id));

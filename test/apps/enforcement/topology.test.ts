@@ -129,3 +129,13 @@ describe('enforcement ladder', () => {
     expect(t.audit.readValuesToList().every((a) => a!.service === 'enforcement')).toBe(true);
   });
 });
+
+describe('margin call ids', () => {
+  it('are distinct when a call is cured and another opens at the same instant', () => {
+    const t = setup();
+    t.margin(1000, -5);
+    t.margin(1000, 5); // cured
+    t.margin(1000, -7); // a new episode at the same timestamp
+    expect(t.calls.readValuesToList().map((c) => c!.call_id)).toEqual(['A1:call:1000', 'A1:call:1000:2']);
+  });
+});
