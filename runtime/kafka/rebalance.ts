@@ -65,7 +65,9 @@ export class RebalanceListener implements GroupCallbacks {
         await this.#o.thread.dropTasks();
       }
     });
-    return encodeSubscription(this.#o.tasks.taskIds());
+    // Besides the tasks it runs, a member names those whose state it kept on disk: where balance allows and no
+    // running owner claims them, the assignor gives them back here, where only their changelog tail is restored.
+    return encodeSubscription(this.#o.tasks.taskIds(), this.#o.checkpointer.localTasks());
   }
 
   assigned(partitions: TopicPartition[], generation: GroupGeneration): void {

@@ -15,17 +15,20 @@ interface SubscriptionData {
   readonly version: 1;
   /** Tasks the member ran in the previous generation. */
   readonly tasks: readonly string[];
+  /** Tasks whose state the member kept on its disk (a checkpoint): second claim, after the running owner's. */
+  readonly local?: readonly string[];
 }
 
-export function encodeSubscription(tasks: readonly string[]): Buffer {
-  return Buffer.from(JSON.stringify({ version: 1, tasks } satisfies SubscriptionData));
+export function encodeSubscription(tasks: readonly string[], local: readonly string[] = []): Buffer {
+  return Buffer.from(JSON.stringify({ version: 1, tasks, ...(local.length === 0 ? {} : { local }) } satisfies SubscriptionData));
 }
 
-function previousTasks(userData: Buffer | null): string[] {
+function claims(userData: Buffer | null, field: 'tasks' | 'local'): string[] {
   if (userData === null || userData.length === 0) return [];
   try {
     const data = JSON.parse(userData.toString()) as Partial<SubscriptionData>;
-    return Array.isArray(data.tasks) ? data.tasks.filter((t): t is string => typeof t === 'string') : [];
+    const list = data[field];
+    return Array.isArray(list) ? list.filter((t): t is string => typeof t === 'string') : [];
   } catch {
     return []; // a member of another version: treat it as new
   }
@@ -50,7 +53,8 @@ export function assignTasks(tasks: readonly TaskSlot[], members: readonly Member
   // How many members may hold one task more than the base.
   let aboveBase = tasks.length % ids.length;
   const owner = new Map<string, string>();
-  for (const m of members) for (const t of previousTasks(m.userData)) if (!owner.has(t)) owner.set(t, m.memberId);
+  for (const m of members) for (const t of claims(m.userData, 'tasks')) if (!owner.has(t)) owner.set(t, m.memberId);
+  for (const m of members) for (const t of claims(m.userData, 'local')) if (!owner.has(t)) owner.set(t, m.memberId);
 
   // Partition-major order, in both passes, spreads each sub-topology's tasks over the members.
   const ordered = [...tasks].sort((a, b) => a.partition - b.partition || a.subtopology - b.subtopology);

@@ -3,7 +3,7 @@
 // agree on every check.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -176,6 +176,7 @@ describe('crosscheck on generated scenarios', () => {
       expect(compared(result.output, 'automatic kills')).toBeGreaterThanOrEqual(3);
       expect(compared(result.output, 'margin: final per account')).toBeGreaterThan(0);
       expect(compared(result.output, 'margin calls')).toBeGreaterThan(0);
+      rmSync(dir, { recursive: true, force: true }); // kept when a check fails, for a look at the work folder
     });
   }
 
@@ -199,5 +200,6 @@ describe('crosscheck on generated scenarios', () => {
       .map((line) => (JSON.parse(line) as { value: { metric: string } }).value.metric);
     expect(new Set(metrics)).toEqual(new Set(['order_rate_60s', 'rolling_notional_60s', 'top_symbol_share']));
     expect(compared(result.output, 'stress: final per account and scenario')).toBe(2 * compared(result.output, 'margin: final per account'));
+    rmSync(dir, { recursive: true, force: true });
   });
 });

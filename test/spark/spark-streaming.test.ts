@@ -4,7 +4,7 @@
 // are carried across batches through the jobs' state.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -104,6 +104,7 @@ describe('spark jobs, streaming from Kafka', () => {
       expect(margin).toEqual(rows(batched(join(dir, 'batch'), 'margin.calc.v1'), marginFields));
       const callFields = ['call_id', 'account_id', 'ts', 'deficiency', 'due_ts'];
       expect(rows(streamed(out, 'margin.calls.v1'), callFields)).toEqual(rows(batched(join(dir, 'batch'), 'margin.calls.v1'), callFields));
+      rmSync(dir, { recursive: true, force: true }); // kept when a check fails
     } finally {
       await broker.stop();
     }

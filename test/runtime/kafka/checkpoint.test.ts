@@ -81,6 +81,8 @@ describe('local checkpoints', () => {
     await first.app.start();
     await t.send(0, 10 * KEYS);
     await t.countsReach(10);
+    // at_least_once writes them at each commit, not only at close.
+    await eventually(() => (['0_0', '0_1'].every((task) => existsSync(join(mine, t.applicationId, task, '.checkpoint'))) ? true : undefined), 10_000, 'checkpoints while running');
     expect(await first.app.close()).toBe(true);
     for (const task of ['0_0', '0_1']) expect(existsSync(join(mine, t.applicationId, task, '.checkpoint'))).toBe(true);
 

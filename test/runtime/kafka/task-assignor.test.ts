@@ -37,4 +37,15 @@ describe('task assignor', () => {
     // The previous owner keeps tasks of both sub-topologies.
     expect(plan.get('old')!.map((t) => t.id)).toEqual(['0_0', '1_0']);
   });
+
+  it('gives tasks whose state a member kept on disk back to it, unless a running owner claims them', () => {
+    const tasks = taskSlots([{ id: 0, topics: ['orders'] }], new Map([['orders', 4]]));
+    const plan = assignTasks(tasks, [
+      { memberId: 'a-running', userData: encodeSubscription(['0_2'], []) },
+      // Restarted with its state: it ran 0_0, 0_1 and once 0_2, which a-running now owns.
+      { memberId: 'b-restarted', userData: encodeSubscription([], ['0_0', '0_1', '0_2']) },
+    ]);
+    expect(plan.get('b-restarted')!.map((t) => t.id)).toEqual(['0_0', '0_1']);
+    expect(plan.get('a-running')!.map((t) => t.id).sort()).toEqual(['0_2', '0_3']);
+  });
 });
