@@ -272,7 +272,8 @@ export async function crosscheck(args: readonly string[]): Promise<number> {
 
   // The replay needs one core, each Spark job a JVM of its own: all three run side by side.
   const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
-  const replay = runStep(process.execPath, [join(repoRoot, 'bin/risk-streams.ts'), 'replay', '--input', input, '--output', replayOut, ...configArgs], join(work, 'replay.log'));
+  // A long generated day holds every topic in memory: give the replay room (see docs/risk-apps.md).
+  const replay = runStep(process.execPath, ['--max-old-space-size=12288', join(repoRoot, 'bin/risk-streams.ts'), 'replay', '--input', input, '--output', replayOut, ...configArgs], join(work, 'replay.log'));
   const spark = (async () => {
     const setup = await runStep('bash', [join(repoRoot, 'spark/setup.sh')], join(work, 'spark-setup.log'), env);
     if (setup.code !== 0) return { setup, jobs: [] as Step[] };
