@@ -114,23 +114,28 @@ export class KafkaPipeline {
       const sources = [...new Set(topology.subtopologies().flatMap((s) => s.sourceTopics.map((t) => resolveTopicName(topology, applicationId, t))))];
       topologies.set(def.name, { app, sources, globals: topology.globalStores().map((g) => g.topic) });
     }
-    // User topics exist already: where an app without committed offsets starts can be read before it does.
     const admin = factory.admin();
-    const userTopics = [...new Set([...topologies.values()].flatMap((t) => t.sources.filter((s) => (Object.values(Topics) as string[]).includes(s))))];
-    const userCounts = await admin.partitionCounts(userTopics);
-    const fetcher = factory.fetcher('pipeline-starts', IsolationLevel.READ_COMMITTED);
-    const userPartitions = userTopics.flatMap((t) => allPartitions(t, userCounts.get(t) ?? 0));
-    const resetStarts = await (options.kafka?.autoOffsetReset === 'latest' ? fetcher.endOffsets(userPartitions) : fetcher.beginningOffsets(userPartitions)).finally(() => fetcher.close());
+    let counts: Map<string, number>;
+    let resetStarts: Map<string, bigint>;
     try {
-      await Promise.all([...running.values()].map((app) => app.start()));
-      await Promise.all([...running.values()].map((app) => app.waitForState('RUNNING', 120_000)));
-    } catch (error) {
-      await Promise.all([...running.values()].map((app) => app.close({ timeoutMs: 10_000 })));
-      throw error;
+      // User topics exist already: where an app without committed offsets starts can be read before it does.
+      const userTopics = [...new Set([...topologies.values()].flatMap((t) => t.sources.filter((s) => (Object.values(Topics) as string[]).includes(s))))];
+      const userCounts = await admin.partitionCounts(userTopics);
+      const fetcher = factory.fetcher('pipeline-starts', IsolationLevel.READ_COMMITTED);
+      const userPartitions = userTopics.flatMap((t) => allPartitions(t, userCounts.get(t) ?? 0));
+      resetStarts = await (options.kafka?.autoOffsetReset === 'latest' ? fetcher.endOffsets(userPartitions) : fetcher.beginningOffsets(userPartitions)).finally(() => fetcher.close());
+      try {
+        await Promise.all([...running.values()].map((app) => app.start()));
+        await Promise.all([...running.values()].map((app) => app.waitForState('RUNNING', 120_000)));
+      } catch (error) {
+        await Promise.all([...running.values()].map((app) => app.close({ timeoutMs: 10_000 })));
+        throw error;
+      }
+      // Internal topics exist now: every partition count is known.
+      counts = await admin.partitionCounts([...new Set([...Object.values(Topics), ...[...topologies.values()].flatMap((t) => [...t.sources, ...t.globals])])]);
+    } finally {
+      await admin.close();
     }
-    // Internal topics exist now: every partition count is known.
-    const names = [...new Set([...Object.values(Topics), ...[...topologies.values()].flatMap((t) => [...t.sources, ...t.globals])])];
-    const counts = await admin.partitionCounts(names).finally(() => admin.close());
     const partitionsOf = (topics: readonly string[]) => topics.flatMap((t) => allPartitions(t, counts.get(t) ?? 0));
     const watched = [...topologies.values()].map(({ app, sources, globals }) => ({
       app,
@@ -165,14 +170,15 @@ export class KafkaPipeline {
    * group's committed offset, every global store has read its topics to the end, and no topic grew in between.
    * At rest, everything produced so far has been processed and its output is on the broker.
    */
-  async settled(timeoutMs = 120_000): Promise<void> {
+  async settled(timeoutMs = 120_000, except: ReadonlySet<KafkaStreamsApp> = new Set()): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const watched = this.#watched.filter((w) => !except.has(w.app));
     let previous: Map<string, bigint> | null = null;
     while (Date.now() < deadline) {
       const failed = [...this.apps.values()].find((app) => app.state === 'ERROR');
       if (failed !== undefined) throw new Error(`${failed.config.applicationId} failed`, { cause: failed.error });
-      const ends = await this.#fetcher.endOffsets([...new Set(this.#watched.flatMap((w) => [...w.sources, ...w.globals]))]);
-      const atRest = await this.#atRest(ends);
+      const ends = await this.#fetcher.endOffsets([...new Set(watched.flatMap((w) => [...w.sources, ...w.globals]))]);
+      const atRest = await this.#atRest(watched, ends);
       if (atRest && previous !== null && sameOffsets(previous, ends)) return;
       previous = atRest ? ends : null;
       await sleep(atRest ? 20 : 50);
@@ -180,8 +186,8 @@ export class KafkaPipeline {
     throw new Error(`the pipeline did not come to rest within ${timeoutMs} ms`);
   }
 
-  async #atRest(ends: ReadonlyMap<string, bigint>): Promise<boolean> {
-    for (const w of this.#watched) {
+  async #atRest(watched: readonly Watched[], ends: ReadonlyMap<string, bigint>): Promise<boolean> {
+    for (const w of watched) {
       const globals = w.app.globalPositions();
       for (const tp of w.globals) {
         const key = partitionKey(tp.topic, tp.partition);
@@ -189,7 +195,7 @@ export class KafkaPipeline {
       }
     }
     const checks = await Promise.all(
-      this.#watched.map(async (w) => {
+      watched.map(async (w) => {
         const committed = await w.observer.committed(w.sources);
         for (const [key, offset] of w.starts) if (!committed.has(key)) committed.set(key, offset);
         const pending = w.sources.filter((tp) => (committed.get(partitionKey(tp.topic, tp.partition)) ?? 0n) < (ends.get(partitionKey(tp.topic, tp.partition)) ?? 0n));
@@ -210,17 +216,30 @@ export class KafkaPipeline {
    * `batchable` topics form one step, any other record is a step with the records of its topic and timestamp,
    * and so is every record at a timestamp of `isolate`. Resting between steps stands in for the time that
    * passes between events in production, which is what lets each app see the others' output in the order the
-   * replay does. Returns the number of steps.
+   * replay does. During an isolated step the apps named in `holdDuringIsolated` are paused until the others are
+   * at rest: what they would derive from the step's records then reaches the others only after those records
+   * did, as in the replay on a timestamp tie. Returns the number of steps.
    */
-  async feedInSteps(records: readonly TopicRecord[], options: { batchable?: ReadonlySet<string>; isolate?: ReadonlySet<number> } = {}): Promise<number> {
+  async feedInSteps(
+    records: readonly TopicRecord[],
+    options: { batchable?: ReadonlySet<string>; isolate?: ReadonlySet<number>; holdDuringIsolated?: readonly string[] } = {},
+  ): Promise<number> {
     const batchable = options.batchable ?? new Set<string>([Topics.ORDERS]);
     const isolate = options.isolate ?? new Set<number>();
+    const held = new Set((options.holdDuringIsolated ?? []).map((name) => this.apps.get(name)).filter((app) => app !== undefined));
     let step: TopicRecord[] = [];
     let stepKey = '';
     let steps = 0;
     const flush = async () => {
       if (step.length === 0) return;
-      await this.produce(step);
+      const isolated = isolate.has(step[0].record.timestamp) && held.size > 0;
+      if (isolated) for (const app of held) app.pause();
+      try {
+        await this.produce(step);
+        if (isolated) await this.settled(120_000, held);
+      } finally {
+        if (isolated) for (const app of held) app.resume();
+      }
       await this.settled();
       step = [];
       steps++;

@@ -207,6 +207,22 @@ export class KafkaStreamsApp {
     return keyValueStoreView(this.#topology, name, r.global.stores.get(name), () => r.tasks.runs.flatMap((run) => run.task.stores.get(name) ?? []));
   }
 
+  /**
+   * Holds processing (Kafka Streams' pause(), KIP-834): records wait in their buffers while the instance stays in
+   * its group, commits what it processed and keeps its global stores current. resume() lets them through.
+   */
+  pause(): void {
+    this.#running?.thread.hold();
+  }
+
+  resume(): void {
+    this.#running?.thread.release();
+  }
+
+  get isPaused(): boolean {
+    return this.#running?.thread.held ?? false;
+  }
+
   /** How far the global stores have read: next offset per "topic:partition" of their topics. */
   globalPositions(): Map<string, bigint> {
     return new Map(this.#running?.updater.positions ?? []);

@@ -34,6 +34,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class StreamThread {
   readonly #o: StreamThreadOptions;
   #paused = true;
+  /** Processing held by the user (KafkaStreamsApp.pause()): fetching and commits go on, records wait. */
+  #held = false;
   #stopped = false;
   #atSafePoint = true;
   #wake: (() => void) | null = null;
@@ -54,6 +56,19 @@ export class StreamThread {
   start(): void {
     this.#lastCommit = this.#o.clock.now();
     this.#loop = this.#run();
+  }
+
+  /** Stops processing records until release(); the loop keeps fetching (up to the buffer limits) and committing. */
+  hold(): void {
+    this.#held = true;
+  }
+
+  release(): void {
+    this.#held = false;
+  }
+
+  get held(): boolean {
+    return this.#held;
   }
 
   /** Resolves once the loop waits outside any pass, fetch or commit; it stays there until resume(). */
@@ -116,10 +131,10 @@ export class StreamThread {
         }
         this.#atSafePoint = false;
         const positions = tasks.fetchPositions();
-        const maxWaitMs = tasks.buffered > 0 ? 0 : this.#o.fetchMaxWaitMs;
+        const maxWaitMs = tasks.buffered > 0 && !this.#held ? 0 : this.#o.fetchMaxWaitMs;
         // The fetch goes out first; the synchronous pass below runs while it travels.
         const fetching = positions.length > 0 ? fetcher.fetch(positions, { maxWaitMs }) : sleep(maxWaitMs).then(() => []);
-        this.#processed += tasks.process(clock.now(), this.#o.maxRecordsPerTaskPass);
+        if (!this.#held) this.#processed += tasks.process(clock.now(), this.#o.maxRecordsPerTaskPass);
         if (collector.failure !== null) throw collector.failure;
         collector.shipIfDue(tasks.buffered === 0);
         const results = await fetching;

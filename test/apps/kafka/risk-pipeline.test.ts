@@ -103,10 +103,10 @@ describe('the risk pipeline on a real broker', () => {
     const pipeline = await startPipeline();
     try {
       const since = await pipeline.contractEndOffsets();
-      // Orders at a kill's timestamp go on their own, so the router has decided them before the kill reaches it,
-      // as in the replay (where the breaching order's timestamp ties, and the router comes first).
+      // A kill carries the timestamp of the order that breached. In the replay the router decides every order of
+      // that timestamp before the kill (ties go to the router); live, the aggregator waits until it has.
       const kills = new Set((expected.get(Topics.KILLSWITCH_STATE) ?? []).map((r) => r.timestamp));
-      await pipeline.feedInSteps(replayOrder(inputs), { isolate: kills });
+      await pipeline.feedInSteps(replayOrder(inputs), { isolate: kills, holdDuringIsolated: ['killswitch-aggregator'] });
       const live = await pipeline.outputs(inputs, since);
 
       for (const topic of new Set([...expected.keys(), ...live.keys()])) {
