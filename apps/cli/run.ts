@@ -178,7 +178,5 @@ export async function runApp(settings: RunSettings, env: NodeJS.ProcessEnv, opti
 /** The CLI command: resolves with the exit code once the app has stopped. */
 export async function runCommand(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const settings = runSettings(args, env);
-  const running = await runApp(settings, env);
-  const code = await running.exited;
-  return code;
+  return (await runApp(settings, env)).exited;
 }

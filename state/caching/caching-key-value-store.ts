@@ -36,6 +36,8 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
   readonly #cache = new Map<string, CacheEntry>();
   /** The ids of the dirty entries, sorted: a range read merges only those within its bounds. */
   readonly #dirtyIds = new SortedIdList();
+  /** The same ids in write order (oldest first): a flush visits only these, not the whole cache. */
+  readonly #dirtyInWriteOrder = new Set<string>();
   #listener: CacheFlushListener | null = null;
   #sendOldValues = false;
   #context!: StateStoreContext;
@@ -84,6 +86,8 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
       this.#bytes -= existing.bytes;
     }
     if (existing === undefined || !existing.dirty) this.#dirtyIds.insert(id);
+    this.#dirtyInWriteOrder.delete(id);
+    this.#dirtyInWriteOrder.add(id);
     this.#insert(id, key, value, true, timestamp, headers, below);
     this.#evictIfFull();
   }
@@ -135,9 +139,8 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
 
   /** Writes every dirty entry through, oldest first, telling the listener; then flushes the layers below. */
   override flush(): void {
-    for (const entry of this.#cache.values()) {
-      if (entry.dirty) this.#writeThrough(entry);
-    }
+    // Deleting the visited id while iterating a Set is safe; no id is added during a flush.
+    for (const id of this.#dirtyInWriteOrder) this.#writeThrough(this.#cache.get(id)!);
     this.inner.flush();
   }
 
@@ -148,7 +151,10 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
       if (entry !== undefined) {
         this.#cache.delete(id);
         this.#bytes -= entry.bytes;
-        if (entry.dirty) this.#dirtyIds.remove(id);
+        if (entry.dirty) {
+          this.#dirtyIds.remove(id);
+          this.#dirtyInWriteOrder.delete(id);
+        }
       }
     }
     this.inner.restoreBatch(records);
@@ -197,6 +203,7 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
     this.#context.withRecordContext(entry.timestamp, entry.headers, () => this.inner.put(entry.key, entry.value));
     entry.dirty = false;
     this.#dirtyIds.remove(entry.id);
+    this.#dirtyInWriteOrder.delete(entry.id);
     entry.below = entry.value;
     this.#listener?.(entry.key, entry.value, oldValue, entry.timestamp, entry.headers);
   }
