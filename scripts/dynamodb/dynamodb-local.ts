@@ -5,9 +5,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, javaCommand, killGroup } from '../common/processes.ts';
 
 /** Keep in step with `dynamodb-local.version` in pom.xml; provisioning refuses to run when they differ. */
 export const DYNAMODB_LOCAL_VERSION = '3.3.1';
@@ -47,10 +47,6 @@ export class DynamoDbLocalSetupError extends Error {
   readonly code = 'DYNAMODB_LOCAL_SETUP';
 }
 
-function defaultJava(): string {
-  const home = process.env.JAVA_HOME;
-  return home !== undefined && home !== '' ? join(home, 'bin', 'java') : 'java';
-}
 
 /** `javac` from the same JDK as `java` when `java` is a path, else whatever the PATH gives. */
 function javacBeside(java: string): string {
@@ -111,7 +107,7 @@ export function ensureDynamoDbLocal(options: Pick<DynamoDbLocalOptions, 'cacheDi
         'Install it (Debian/Ubuntu: apt-get install maven).',
     );
   }
-  const javac = javacBeside(options.java ?? defaultJava());
+  const javac = javacBeside(options.java ?? javaCommand());
   if (!runsOk(javac, ['-version'])) {
     throw new DynamoDbLocalSetupError(`"${javac}" could not be run; it compiles the loopback launcher once. ${INSTALL_JDK}`);
   }
@@ -158,16 +154,6 @@ export function ensureDynamoDbLocal(options: Pick<DynamoDbLocalOptions, 'cacheDi
 }
 
 /** A port the OS says is free right now (a tiny race with other processes is accepted). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Any HTTP answer counts: an unsigned ListTables gets a 400, which still proves the server is serving. */
 async function answers(endpoint: string): Promise<boolean> {
@@ -188,21 +174,6 @@ async function answers(endpoint: string): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops the JVM's whole process group: SIGTERM first, SIGKILL if it lingers. */
-async function killGroup(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, s);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Keeps the last few kilobytes of the server's output for error messages. */
 function outputTail(child: ChildProcess, limit = 16_384): () => string {
@@ -216,7 +187,7 @@ function outputTail(child: ChildProcess, limit = 16_384): () => string {
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<RunningDynamoDbLocal> {
-  const java = options.java ?? defaultJava();
+  const java = options.java ?? javaCommand();
   checkJava(java);
   const dir = ensureDynamoDbLocal({ ...options, java });
   const lib = join(dir, 'lib');

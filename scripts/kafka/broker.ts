@@ -2,13 +2,17 @@
 // integration tests and local development, started from the pinned server jars of scripts/kafka/pom.xml.
 // Run it by hand with `node scripts/kafka/broker.ts [--port N]`; it stops on Ctrl-C.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { freePort, javaCommand, killGroup } from '../common/processes.ts';
+
+export { freePort };
 
 /** Keep in step with `kafka.version` in pom.xml. */
 export const KAFKA_VERSION = '4.1.2';
@@ -52,10 +56,6 @@ export class BrokerSetupError extends Error {
   readonly code = 'KAFKA_BROKER_SETUP';
 }
 
-function javaCommand(): string {
-  const home = process.env.JAVA_HOME;
-  return home !== undefined && home !== '' ? join(home, 'bin', 'java') : 'java';
-}
 
 /** Kafka 4.x brokers need Java 17 or later. */
 function checkJava(java: string): void {
@@ -105,16 +105,6 @@ export function ensureKafkaLibs(libsDir = join(repoRoot, '.cache', 'kafka', KAFK
 }
 
 /** A port the OS says is free right now (a tiny race with other processes is accepted). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding; a leading "-" is avoided as Kafka does. */
 function clusterId(): string {
@@ -174,21 +164,6 @@ function canConnect(port: number): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Stops the broker's whole process group: SIGTERM for a controlled shutdown, SIGKILL if it lingers. */
-async function killGroup(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, s);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const java = javaCommand();
