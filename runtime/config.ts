@@ -21,6 +21,8 @@ export interface StreamsConfig {
   stateDir: string;
   /** How long a task waits for data on an empty input partition before processing the others. */
   maxTaskIdleMs: number;
+  /** Copies of each stateful task kept current on other instances (Kafka's num.standby.replicas). */
+  numStandbyReplicas: number;
   /** Partitions of topics the embedded runtime creates itself, and of repartition topics without a count. */
   defaultPartitions: number;
   deserializationExceptionHandler: ErrorHandler;
@@ -40,6 +42,7 @@ export const defaultStreamsConfig = {
   cacheMaxBytes: 10 * 1024 * 1024,
   stateDir: '/tmp/risk-streams',
   maxTaskIdleMs: 0,
+  numStandbyReplicas: 0,
   defaultPartitions: 1,
   deserializationExceptionHandler: 'logAndFail',
   processingExceptionHandler: 'logAndFail',
@@ -63,6 +66,7 @@ const schema = z
     cacheMaxBytes: z.number().int().nonnegative().optional(),
     stateDir: z.string().min(1).optional(),
     maxTaskIdleMs: z.number().int().min(-1).optional(),
+    numStandbyReplicas: z.number().int().nonnegative().optional(),
     defaultPartitions: z.number().int().positive().optional(),
     deserializationExceptionHandler: handlerSchema.optional(),
     processingExceptionHandler: handlerSchema.optional(),

@@ -149,6 +149,11 @@ export class TaskCheckpointer {
     return usable;
   }
 
+  /** Deletes a task's checkpoint: its local copy must not be trusted any more. */
+  forget(taskId: string): void {
+    deleteCheckpoint(taskDirectory(this.#stateDir, this.#applicationId, taskId));
+  }
+
   /** Writes the checkpoint of each task, just committed and not processing. */
   async write(tasks: readonly CheckpointTask[]): Promise<void> {
     const entries = tasks.map((task) => ({ task, partitions: checkpointedPartitions(this.#topology, this.#applicationId, task.stores, task.partition) })).filter((e) => e.partitions.length > 0);

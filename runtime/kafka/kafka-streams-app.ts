@@ -23,6 +23,7 @@ import { KafkaRecordCollector } from './kafka-record-collector.ts';
 import { planTopics, resolveTopicName, type TopicPlan } from './internal-topics.ts';
 import { IsolationLevel, type Fetcher, type GroupMembership, type KafkaClientFactory, type TopicAdmin } from './ports.ts';
 import { RebalanceListener } from './rebalance.ts';
+import { StandbyTasks } from './standby-tasks.ts';
 import { StreamThread } from './stream-thread.ts';
 import { streamsAssignor } from './task-assignor.ts';
 import { TaskManager } from './task-manager.ts';
@@ -123,6 +124,8 @@ interface Running {
   readonly member: GroupMembership;
   readonly restoreFetcher: Fetcher;
   readonly globalFetcher: Fetcher;
+  readonly standbyFetcher: Fetcher;
+  readonly standbys: StandbyTasks;
   readonly committer: Committer;
   readonly global: GlobalStateManager;
   readonly updater: GlobalStoreUpdater;
@@ -185,6 +188,22 @@ export class KafkaStreamsApp {
   /** Task ids this instance runs now. */
   get activeTasks(): string[] {
     return this.#running?.tasks.taskIds() ?? [];
+  }
+
+  /** Changelog records this instance read to restore tasks assigned to it (not counting standby upkeep). */
+  get restoredRecords(): number {
+    return this.#running?.listener.restoredRecords ?? 0;
+  }
+
+  /** Task ids this instance keeps standby copies of (numStandbyReplicas > 0). */
+  get standbyTasks(): string[] {
+    return this.#running?.standbys.ids() ?? [];
+  }
+
+  /** Each standby task's next changelog offset per "topic:partition". */
+  standbyPositions(): Array<{ taskId: string; positions: Map<string, bigint> }> {
+    const r = this.#running;
+    return (r?.standbys.ids() ?? []).map((taskId) => ({ taskId, positions: r!.standbys.positions(taskId) }));
   }
 
   /** Records processed since start. */
@@ -259,8 +278,13 @@ export class KafkaStreamsApp {
       const r = this.#running;
       r.thread.start();
       const plan = this.#plan!;
-      const assignor = streamsAssignor(plan.subtopologies.map((l) => ({ id: l.subtopology.id, topics: l.sourceTopics })));
+      const stateful = (l: (typeof plan.subtopologies)[number]) => l.subtopology.stores.some((name) => this.#topology.stateStore(name)?.loggingEnabled === true);
+      const assignor = streamsAssignor(
+        plan.subtopologies.map((l) => ({ id: l.subtopology.id, topics: l.sourceTopics, stateful: stateful(l) })),
+        { standbyReplicas: this.config.numStandbyReplicas },
+      );
       r.updater.start((error) => this.#fail(error));
+      r.standbys.start((error) => this.#fail(error));
       if (this.#options.shutdownOnSignals) {
         process.once('SIGTERM', this.#onSignal);
         process.once('SIGINT', this.#onSignal);
@@ -317,11 +341,12 @@ export class KafkaStreamsApp {
       await r.committer.abandon(r.collector).catch(() => {});
     }
     r.tasks.closeAll();
+    await r.standbys.close();
     await r.updater.stop();
     r.global.close();
     const quietly = (p: Promise<unknown>) => p.catch((error: unknown) => this.#log.debug({ err: String(error) }, 'client close failed'));
     // Closing the group member leaves the group, so the others rebalance at once instead of after the session timeout.
-    await Promise.all([quietly(r.member.close()), quietly(r.restoreFetcher.close()), quietly(r.globalFetcher.close()), quietly(r.committer.close()), quietly(r.admin.close())]);
+    await Promise.all([quietly(r.member.close()), quietly(r.restoreFetcher.close()), quietly(r.globalFetcher.close()), quietly(r.standbyFetcher.close()), quietly(r.committer.close()), quietly(r.admin.close())]);
   }
 
   async #prepare(): Promise<Running> {
@@ -356,6 +381,7 @@ export class KafkaStreamsApp {
     const member = this.#factory.member(config.applicationId, this.#options);
     const restoreFetcher = this.#factory.fetcher('restore', isolation);
     const globalFetcher = this.#factory.fetcher('global', IsolationLevel.READ_COMMITTED);
+    const standbyFetcher = this.#factory.fetcher('standby', isolation);
     const committer: Committer = eos
       ? new ExactlyOnceCommitter(this.#factory.transactionalProducer(`${config.applicationId}-${this.processId}`, this.#options.transactionTimeoutMs))
       : new AtLeastOnceCommitter(this.#factory.producer(), member);
@@ -380,6 +406,7 @@ export class KafkaStreamsApp {
       resolveTopic: (t) => resolveTopicName(topology, config.applicationId, t),
     });
     const checkpointer = new TaskCheckpointer({ topology, applicationId: config.applicationId, stateDir: config.stateDir, fetcher: restoreFetcher, onlyWhenClean: eos });
+    const standbys = new StandbyTasks({ topology, applicationId: config.applicationId, stateDir: config.stateDir, tasks, fetcher: standbyFetcher, checkpointer, log: this.#log });
     let listener: RebalanceListener | null = null;
     const thread = new StreamThread({
       tasks,
@@ -392,6 +419,7 @@ export class KafkaStreamsApp {
       fetchMaxWaitMs: this.#options.fetchMaxWaitMs,
       maxRecordsPerTaskPass: this.#options.maxRecordsPerTaskPass,
       generation: () => listener?.generation ?? null,
+      commitDeferred: () => listener?.joinPending ?? false,
       ...(checkpointer.onCommit ? { afterCommit: () => checkpointer.write(tasks.runs.map((run) => checkpointTask(run.task))) } : {}),
       onTasksLost: () => listener?.rejoin(),
       onFatal: (error) => this.#fail(error),
@@ -404,6 +432,7 @@ export class KafkaStreamsApp {
       member,
       restoreFetcher,
       checkpointer,
+      standbys,
       log: this.#log,
       autoOffsetReset: this.#options.autoOffsetReset,
       rebalancing: () => {
@@ -414,7 +443,7 @@ export class KafkaStreamsApp {
       },
       onFatal: (error) => this.#fail(error),
     });
-    return { admin, member, restoreFetcher, globalFetcher, committer, global, updater, tasks, thread, listener, collector, checkpointer };
+    return { admin, member, restoreFetcher, globalFetcher, standbyFetcher, standbys, committer, global, updater, tasks, thread, listener, collector, checkpointer };
   }
 
   #fail(error: unknown): void {

@@ -27,7 +27,10 @@ export interface RestoreResult {
   readonly complete: boolean;
 }
 
-/** Restores every logged store of `runs` (initialized, not yet processing); `checkpoints` by task id. */
+/**
+ * Restores every logged store of `runs` (initialized, not yet processing); `checkpoints` by task id. Tasks named in
+ * `live` (promoted standbys) kept their stores open in this process, so their offsets hold for in-memory stores too.
+ */
 export async function restoreStores(
   runs: readonly TaskRun[],
   topology: Topology,
@@ -36,6 +39,7 @@ export async function restoreStores(
   log: Logger,
   stopped: () => boolean,
   checkpoints: ReadonlyMap<string, CheckpointOffsets> = new Map(),
+  live: ReadonlySet<string> = new Set(),
 ): Promise<RestoreResult> {
   const records = new Map<string, number>();
   const targets: Target[] = [];
@@ -54,7 +58,7 @@ export async function restoreStores(
   for (const t of targets) {
     const key = partitionKey(t.topic, t.partition);
     byKey.set(key, t);
-    const checkpointed = t.store.persistent ? checkpoints.get(t.taskId)?.get(key) : undefined;
+    const checkpointed = t.store.persistent || live.has(t.taskId) ? checkpoints.get(t.taskId)?.get(key) : undefined;
     if (checkpointed !== undefined) fromCheckpoint++;
     const start = checkpointed ?? starts.get(key) ?? 0n;
     if (start < (ends.get(key) ?? 0n)) position.set(key, start);

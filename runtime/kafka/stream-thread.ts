@@ -1,6 +1,7 @@
 // The processing loop of one instance (Kafka Streams' StreamThread): fetch for the owned partitions while
-// the tasks process what is already buffered, then commit when the interval is up. Rebalances pause it at
-// a safe point (never inside a pass or a commit), so tasks are only created and closed while it waits.
+// the tasks process what is already buffered, then commit when the interval is up. It keeps going through a
+// rebalance; the listener pauses it at a safe point (never inside a pass or a commit) only to close revoked
+// tasks and add restored ones.
 
 import { TaskMigratedError } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -22,6 +23,8 @@ export interface StreamThreadOptions {
   readonly fetchMaxWaitMs: number;
   readonly maxRecordsPerTaskPass: number;
   readonly generation: () => GroupGeneration | null;
+  /** While true (a rebalance under way) the periodic commit waits: the group refuses commits as it completes one. */
+  readonly commitDeferred?: () => boolean;
   /** After each successful commit, while the tasks wait (the checkpoints under at_least_once). */
   readonly afterCommit?: () => Promise<void>;
   /** The group refused a commit: the tasks were closed dirty; the owner must rejoin to get new ones. */
@@ -143,7 +146,7 @@ export class StreamThread {
           this.#o.log.warn({ topic: reset.topic, partition: reset.partition, from: String(reset.fetchOffset), to: String(reset.logStartOffset) }, 'offset out of range, resetting to the log start');
           tasks.seek(reset.topic, reset.partition, reset.logStartOffset);
         }
-        if (clock.now() - this.#lastCommit >= config.commitIntervalMs || tasks.commitRequested) await this.commit();
+        if ((clock.now() - this.#lastCommit >= config.commitIntervalMs || tasks.commitRequested) && this.#o.commitDeferred?.() !== true) await this.commit();
       }
     } catch (error) {
       this.#stopped = true;

@@ -72,6 +72,17 @@ export class TaskManager {
     return tasks;
   }
 
+  /** The tasks named by ids ("<sub-topology>_<partition>"), for those of a known sub-topology. */
+  tasksNamed(ids: readonly string[]): Map<string, { subtopology: SubtopologyLayout; partition: number }> {
+    const tasks = new Map<string, { subtopology: SubtopologyLayout; partition: number }>();
+    for (const id of ids) {
+      const [sub, partition] = id.split('_').map(Number);
+      const layout = this.#options.layouts.find((l) => l.subtopology.id === sub);
+      if (layout !== undefined && Number.isInteger(partition)) tasks.set(id, { subtopology: layout, partition });
+    }
+    return tasks;
+  }
+
   /**
    * Creates a task, not yet initialized. Unless a usable checkpoint vouches for it (`keepLocalState`), its
    * old local state directory is removed first: the changelog is then the only source of truth, and

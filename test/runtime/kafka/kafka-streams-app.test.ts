@@ -1,52 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaStreamsApp, type KafkaStreamsOptions } from '../../../runtime/kafka/kafka-streams-app.ts';
+import { describe, expect, it } from 'vitest';
 import { RecordPartitioner } from '../../../runtime/record-partitioner.ts';
-import type { StreamsConfigInput } from '../../../runtime/config.ts';
-import type { Topology } from '../../../topology/topology.ts';
 import { J, S } from '../../helpers/driver.ts';
-import { createTopics, eventually, kafkaBrokers, kafkaFactory, produce, readTopic, testLogger, uniqueName } from '../../helpers/kafka.ts';
-import { SECTORS, SYMBOLS, latestCounts, orders, ordersTopology, type Topics } from './topology-fixtures.ts';
+import { eventually, kafkaFactory, produce, readTopic, uniqueName } from '../../helpers/kafka.ts';
+import { instances } from './instances.ts';
+import { countsReach, SECTORS, SYMBOLS, orders, ordersTopology, setUpTopics } from './topology-fixtures.ts';
 
-const running: KafkaStreamsApp[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.close({ timeoutMs: 20_000 })));
-});
-
-function instance(topology: Topology, config: Partial<StreamsConfigInput> & { applicationId: string }, kafka: Partial<KafkaStreamsOptions> = {}) {
-  const app = new KafkaStreamsApp(topology, { commitIntervalMs: 200, logger: testLogger, ...config }, {
-    brokers: kafkaBrokers(),
-    sessionTimeoutMs: 6000,
-    heartbeatIntervalMs: 500,
-    shutdownOnSignals: false,
-    ...kafka,
-  });
-  running.push(app);
-  return app;
-}
-
-async function setUp(partitions = 4): Promise<Topics> {
-  const topics = { orders: uniqueName('orders'), counts: uniqueName('counts'), sectors: uniqueName('sectors'), enriched: uniqueName('enriched') };
-  await createTopics(
-    { name: topics.orders, partitions },
-    { name: topics.counts, partitions },
-    { name: topics.sectors, partitions: 2 },
-    { name: topics.enriched, partitions },
-  );
-  await produce(topics.sectors, 2, Object.entries(SECTORS).map(([symbol, sector]) => ({ key: symbol, value: S.serialize(sector), timestamp: 1 })));
-  return topics;
-}
-
-/** Counts are complete when every symbol's latest count reaches `perSymbol`. */
-async function countsReach(topics: Topics, perSymbol: number, partitions = 4) {
-  return eventually(async () => {
-    const counts = latestCounts(await readTopic(topics.counts, partitions));
-    return SYMBOLS.every((s) => counts.get(s) === perSymbol) ? counts : undefined;
-  }, 90_000, `counts of ${perSymbol} per symbol`);
-}
+const instance = instances();
 
 describe('KafkaStreamsApp on a real broker', () => {
   it('counts through a repartition topic, joins a global table, and partitions like the Java client', async () => {
-    const topics = await setUp();
+    const topics = await setUpTopics();
     await produce(topics.orders, 4, orders(500));
     const appId = uniqueName('count-app');
     const app = instance(ordersTopology(topics), { applicationId: appId });
@@ -87,7 +50,7 @@ describe('KafkaStreamsApp on a real broker', () => {
   });
 
   it('shares the tasks between two instances; when one stops, its tasks and their state move', async () => {
-    const topics = await setUp();
+    const topics = await setUpTopics();
     await produce(topics.orders, 4, orders(500));
     const appId = uniqueName('shared-app');
     const a = instance(ordersTopology(topics), { applicationId: appId });
@@ -118,7 +81,7 @@ describe('KafkaStreamsApp on a real broker', () => {
   });
 
   it('restores its stores from the changelog when restarted', async () => {
-    const topics = await setUp(2);
+    const topics = await setUpTopics(2);
     await produce(topics.orders, 2, orders(250));
     const appId = uniqueName('restart-app');
     const first = instance(ordersTopology(topics, { enrich: false }), { applicationId: appId });

@@ -8,7 +8,7 @@ import { Consumed, Grouped, Materialized, Produced } from '../../../topology/opt
 import { StreamsBuilder } from '../../../topology/streams-builder.ts';
 import type { Topology } from '../../../topology/topology.ts';
 import { J, L, S } from '../../helpers/driver.ts';
-import type { TestRecord } from '../../helpers/kafka.ts';
+import { createTopics, eventually, produce, readTopic, type TestRecord, uniqueName } from '../../helpers/kafka.ts';
 
 export interface Topics {
   readonly orders: string;
@@ -46,8 +46,8 @@ class EnrichWithSector implements Processor<string, { symbol: string; seq: numbe
   }
 }
 
-export function ordersTopology(topics: Topics, options: { enrich?: boolean } = {}): Topology {
-  const b = new StreamsBuilder({ defaultStoreType: 'in-memory' });
+export function ordersTopology(topics: Topics, options: { enrich?: boolean; storeType?: 'in-memory' | 'rocksdb' } = {}): Topology {
+  const b = new StreamsBuilder({ defaultStoreType: options.storeType ?? 'in-memory' });
   const stream = b.stream<string, { symbol: string; seq: number }>(topics.orders, Consumed.with(S, J));
   stream
     .groupBy((_account, order) => order.symbol, Grouped.with(S, J))
@@ -81,4 +81,25 @@ export function latestCounts(records: ReadonlyArray<{ key: Buffer | null; value:
   const latest = new Map<string, number>();
   for (const r of records) latest.set(S.deserialize(r.key)!, L.deserialize(r.value)!);
   return latest;
+}
+
+/** Fresh orders, counts, sectors (filled) and enriched topics. */
+export async function setUpTopics(partitions = 4): Promise<Topics> {
+  const topics = { orders: uniqueName('orders'), counts: uniqueName('counts'), sectors: uniqueName('sectors'), enriched: uniqueName('enriched') };
+  await createTopics(
+    { name: topics.orders, partitions },
+    { name: topics.counts, partitions },
+    { name: topics.sectors, partitions: 2 },
+    { name: topics.enriched, partitions },
+  );
+  await produce(topics.sectors, 2, Object.entries(SECTORS).map(([symbol, sector]) => ({ key: symbol, value: S.serialize(sector), timestamp: 1 })));
+  return topics;
+}
+
+/** Counts are complete when every symbol's latest count reaches `perSymbol`. */
+export async function countsReach(topics: Topics, perSymbol: number, partitions = 4) {
+  return eventually(async () => {
+    const counts = latestCounts(await readTopic(topics.counts, partitions));
+    return SYMBOLS.every((s) => counts.get(s) === perSymbol) ? counts : undefined;
+  }, 90_000, `counts of ${perSymbol} per symbol`);
 }
