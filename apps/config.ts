@@ -68,11 +68,30 @@ export function riskConfig(overrides: unknown = {}, source = 'config'): RiskConf
   };
   const parsed = RiskConfigSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path =
-    issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  throw configIssue(parsed.error, source);
+}
+
+/** A schema's first complaint as a ConfigError naming the key: `file.json: /risk/windowMs: …`. */
+export function configIssue(error: z.ZodError, source: string): ConfigError {
+  const issue = error.issues[0];
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
   const what = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-  throw new ConfigError(`${source}: /${path.join('/')}: ${what}`, { cause: parsed.error });
+  return new ConfigError(`${source}: /${path.join('/')}: ${what}`, { cause: error });
+}
+
+/** A JSON config file's content, unchecked; unreadable files and bad JSON are ConfigErrors naming the file. */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${file}: cannot read: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: invalid JSON: ${(error as Error).message}`);
+  }
 }
 
 /** RISK_<SECTION>_<KEY> environment variables, e.g. RISK_RISK_WINDOW_MS=30000, RISK_MARGIN_STRESS_SCENARIOS=[-0.1,0.1]. */
@@ -98,17 +117,7 @@ export function riskConfigFromEnv(env: NodeJS.ProcessEnv): Record<string, Record
 export function loadRiskConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): RiskConfig {
   let fromFile: Record<string, Record<string, unknown>> = {};
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`${file}: cannot read: ${(error as Error).message}`);
-    }
-    try {
-      fromFile = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(`${file}: invalid JSON: ${(error as Error).message}`);
-    }
+    fromFile = readConfigFile(file) as typeof fromFile;
     riskConfig(fromFile, file);
   }
   const fromEnv = riskConfigFromEnv(env);

@@ -94,6 +94,11 @@ const DeployConfigSchema = z
         certificateArn: z.string().startsWith('arn:').nullable(),
         /** Who may reach the load balancer; the VPC's own range when empty. */
         allowedCidrs: z.array(cidr),
+        /**
+         * DNS names operators reach the console by besides the load balancer's own (a record pointing at it, the
+         * certificate's name); the console answers 421 to any other Host.
+         */
+        hostNames: z.array(z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, 'must be a lower-case DNS name such as console.example.com')),
       })
       .strict()
       .superRefine((c, ctx) => {
@@ -157,7 +162,7 @@ export const defaultDeployConfig = {
     generator: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 1, lagScaleOutAbove: 1, lagScaleInBelow: 0 },
     console: { cpu: 256, memoryMiB: 512, desiredCount: 1, minCount: 1, maxCount: 1, lagScaleOutAbove: 1, lagScaleInBelow: 0 },
   },
-  console: { port: 8088, internetFacing: false, certificateArn: null, allowedCidrs: [] },
+  console: { port: 8088, internetFacing: false, certificateArn: null, allowedCidrs: [], hostNames: [] },
   spark: {
     releaseLabel: 'emr-7.8.0',
     maxVcpu: 16,

@@ -1,7 +1,9 @@
 // What each deployed service may touch: its topics, its tables, its ids on the cluster. The IAM policies, the
 // container settings and the scaling rules are all derived from this one list, so a grant is reviewed here.
 
+import { consoleTopics } from '../apps/console/kafka-backend.ts';
 import type { TableId } from '../apps/dynamodb/tables.ts';
+import { liveGeneratorTopics } from '../apps/generator/live.ts';
 import { Topics, type TopicName } from '../apps/schemas/topics.ts';
 
 export const serviceNames = ['killswitch-aggregator', 'order-router', 'risk-signals', 'margin', 'enforcement', 'generator', 'console'] as const;
@@ -12,7 +14,10 @@ export const ServiceKind = {
   STREAMS: 'streams',
   /** Only produces (the order generator): no group, no state. */
   PRODUCER: 'producer',
-  /** The operator console: an HTTP server behind the load balancer that tails topics and writes commands. */
+  /**
+   * The operator console: an HTTP server behind the load balancer that follows topics by offset, outside any
+   * consumer group, and writes commands.
+   */
   CONSOLE: 'console',
 } as const;
 export type ServiceKind = (typeof ServiceKind)[keyof typeof ServiceKind];
@@ -26,6 +31,8 @@ export interface ServiceSpec {
    */
   readonly applicationId: string;
   readonly reads: readonly TopicName[];
+  /** Another app's internal topics it reads (the console: the enforcement store's changelog). */
+  readonly readsInternal: readonly string[];
   readonly writes: readonly TopicName[];
   readonly tables: { readonly write: readonly TableId[]; readonly read: readonly TableId[] };
   /** The container's command after the image's `node bin/risk-streams.ts run`. */
@@ -42,11 +49,14 @@ const streams = (
   kind: ServiceKind.STREAMS,
   applicationId: name,
   reads,
+  readsInternal: [],
   // Every topology dead-letters records that break a topic rule (apps/streams-config.ts).
   writes: [...writes, Topics.DEAD_LETTER],
   tables,
   command: [name],
 });
+
+const ENFORCEMENT_ID = 'enforcement';
 
 export const services: Readonly<Record<ServiceName, ServiceSpec>> = {
   'killswitch-aggregator': streams('killswitch-aggregator', [Topics.KILLSWITCH_COMMANDS], [Topics.KILLSWITCH_STATE], {
@@ -65,7 +75,7 @@ export const services: Readonly<Record<ServiceName, ServiceSpec>> = {
   }),
   // Fills give the positions a liquidation lists; the margin-call annotation updates the margin item in place.
   enforcement: streams(
-    'enforcement',
+    ENFORCEMENT_ID,
     [Topics.MARGIN_CALC, Topics.STRESS, Topics.FILLS],
     [Topics.MARGIN_CALLS, Topics.RESTRICTIONS, Topics.LIQUIDATIONS, Topics.AUDIT],
     { write: ['accountState'], read: [] },
@@ -77,16 +87,19 @@ export const services: Readonly<Record<ServiceName, ServiceSpec>> = {
     kind: ServiceKind.PRODUCER,
     applicationId: 'generator',
     reads: [],
-    writes: [Topics.ORDERS, Topics.FILLS, Topics.PRICES, Topics.BETAS, Topics.CASH],
+    readsInternal: [],
+    writes: [...liveGeneratorTopics],
     tables: { write: [], read: [] },
     command: ['generator'],
   },
+  // Exactly what apps/console/kafka-backend.ts follows and writes.
   console: {
     name: 'console',
     kind: ServiceKind.CONSOLE,
     applicationId: 'console',
-    reads: [Topics.KILLSWITCH_STATE, Topics.AUDIT, Topics.MARGIN_CALC, Topics.MARGIN_CALLS, Topics.RESTRICTIONS, Topics.LIQUIDATIONS],
-    writes: [Topics.KILLSWITCH_COMMANDS],
+    reads: [...consoleTopics.follows],
+    readsInternal: [consoleTopics.enforcementChangelog(ENFORCEMENT_ID)],
+    writes: [...consoleTopics.writes],
     tables: { write: [], read: ['auditIndex', 'stateCache', 'accountState'] },
     command: ['console'],
   },
@@ -94,5 +107,10 @@ export const services: Readonly<Record<ServiceName, ServiceSpec>> = {
 
 /** The services that consume partitions: their lag drives scaling and their partitions cap their task count. */
 export function consumesPartitions(spec: ServiceSpec): boolean {
+  return spec.kind === ServiceKind.STREAMS;
+}
+
+/** Only the streams apps join consumer groups; the console and the generator use none. */
+export function usesGroups(spec: ServiceSpec): boolean {
   return spec.kind === ServiceKind.STREAMS;
 }

@@ -74,10 +74,10 @@ export class RiskStreamsStack extends Stack {
         : ecs.ContainerImage.fromRegistry(config.imageUri);
 
     const plan = topicPlan(config.partitions);
-    for (const u of plan.unsupported) {
+    for (const d of plan.dropped) {
       Annotations.of(this).addWarningV2(
-        `risk-streams:topic-config:${u.topic}:${u.key}`,
-        `${u.topic}: ${u.key}=${u.value} (CONTRACT §1) cannot be set on MSK Serverless and is left at the cluster's value`,
+        `risk-streams:topic-config:${d.topic}:${d.key}`,
+        `${d.topic}: ${d.key}=${d.value} (CONTRACT §1) cannot be set on MSK Serverless: the topic task drops it and logs why`,
       );
     }
     this.topics = new TopicProvisioner(this, 'Topics', { config, plan, kafka: this.kafka, cluster, image, subnets: privateSubnets });
@@ -105,7 +105,11 @@ export class RiskStreamsStack extends Stack {
           KAFKA_SASL_MECHANISM: 'AWS_MSK_IAM',
           KAFKA_APPLICATION_ID: spec.applicationId,
           ...tableEnv,
-          ...(isConsole ? { CONSOLE_PORT: String(config.console.port), CONSOLE_HOST: '0.0.0.0' } : {}),
+          // The console binds every interface so the load balancer reaches it; it answers to the balancer's name
+          // (CONSOLE_ALLOWED_HOSTS, set by ConsoleService) and serves /health to its probes.
+          ...(isConsole
+            ? { CONSOLE_PORT: String(config.console.port), CONSOLE_HOST: '0.0.0.0', ENFORCEMENT_APPLICATION_ID: services.enforcement.applicationId }
+            : {}),
         },
         secrets: isConsole ? { CONSOLE_TOKEN: ecs.Secret.fromSecretsManager(consoleToken) } : undefined,
         containerPort: isConsole ? config.console.port : undefined,

@@ -1,8 +1,10 @@
-// The contract's topics as the cluster gets them: partition counts from the deployment's config and the
-// contract's topic configs, less the ones MSK Serverless refuses (reported, never silently lost).
+// The contract's topics as the deployment provisions them: partition counts from the deployment's config, the
+// contract's topic configs as written, and the cluster profile the topic task fits them to (MSK Serverless
+// refuses some; runtime/kafka/topic-provisioning.ts drops and reports those, never silently).
 
 import { topicConfigs, Topics, type TopicName } from '../apps/schemas/topics.ts';
 import type { TopicSpec } from '../runtime/kafka/index.ts';
+import { ClusterProfile, type DroppedTopicConfig, fitTopicConfigs } from '../runtime/kafka/topic-provisioning.ts';
 
 export const contractTopics: readonly TopicName[] = Object.values(Topics);
 
@@ -12,41 +14,19 @@ export const contractTopics: readonly TopicName[] = Object.values(Topics);
  */
 export const defaultPartitions: Readonly<Record<TopicName, number>> = Object.fromEntries(contractTopics.map((t) => [t, 3])) as Record<TopicName, number>;
 
-/**
- * The topic configs MSK Serverless lets a client set (AWS: "Configuration properties for MSK Serverless
- * clusters"); creating a topic with any other key fails. `cleanup.policy` is accepted only at creation.
- */
-export const mskServerlessTopicConfigKeys: ReadonlySet<string> = new Set([
-  'cleanup.policy',
-  'compression.type',
-  'max.message.bytes',
-  'message.timestamp.difference.max.ms',
-  'message.timestamp.type',
-  'retention.bytes',
-  'retention.ms',
-]);
-
-export interface UnsupportedTopicConfig {
-  readonly topic: TopicName;
-  readonly key: string;
-  readonly value: string;
-}
-
 export interface TopicPlan {
+  /** Every contract topic with the contract's configs: what the topic task receives (TOPIC_PLAN). */
   readonly topics: readonly TopicSpec[];
-  /** Contract configs the cluster cannot take: the deployment warns about each one. */
-  readonly unsupported: readonly UnsupportedTopicConfig[];
+  /** The cluster the task creates them on (TOPIC_CLUSTER_PROFILE). */
+  readonly profile: ClusterProfile;
+  /** What the task will drop there, by the same filter: the synth warns about each one. */
+  readonly dropped: readonly DroppedTopicConfig[];
 }
 
-export function topicPlan(partitions: Readonly<Record<TopicName, number>>, allowedKeys: ReadonlySet<string> = mskServerlessTopicConfigKeys): TopicPlan {
-  const unsupported: UnsupportedTopicConfig[] = [];
+export function topicPlan(partitions: Readonly<Record<TopicName, number>>, profile: ClusterProfile = ClusterProfile.MSK_SERVERLESS): TopicPlan {
   const topics = contractTopics.map((topic): TopicSpec => {
-    const config: Record<string, string> = {};
-    for (const [key, value] of Object.entries(topicConfigs[topic] ?? {})) {
-      if (allowedKeys.has(key)) config[key] = value;
-      else unsupported.push({ topic, key, value });
-    }
-    return Object.keys(config).length === 0 ? { name: topic, partitions: partitions[topic] } : { name: topic, partitions: partitions[topic], config };
+    const config = topicConfigs[topic];
+    return config === undefined ? { name: topic, partitions: partitions[topic] } : { name: topic, partitions: partitions[topic], config: { ...config } };
   });
-  return { topics, unsupported };
+  return { topics, profile, dropped: fitTopicConfigs(topics, profile).dropped };
 }

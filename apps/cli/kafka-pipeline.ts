@@ -2,7 +2,6 @@
 // inputs produced in replay order, a check that every app has caught up, and the outputs read back.
 // `npm start -- --brokers`, the broker tests and the benchmarks run the apps through it.
 
-import { ensureTopics, type EnsureTopicsResult } from '../../deploy/provision/ensure-topics.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { ProcessingGuarantee } from '../../runtime/config.ts';
 import { resolveTopicName } from '../../runtime/kafka/internal-topics.ts';
@@ -10,6 +9,7 @@ import { type KafkaConnectionOptions, PlatformaticKafkaFactory } from '../../run
 import { KafkaStreamsApp, type KafkaStreamsOptions } from '../../runtime/kafka/kafka-streams-app.ts';
 import { IsolationLevel, partitionKey, type Fetcher, type GroupMembership, type OutgoingRecord, type OutputProducer, type TopicPartition, type TopicSpec } from '../../runtime/kafka/ports.ts';
 import { allPartitions, readToEnd } from '../../runtime/kafka/topic-reader.ts';
+import { ensureTopics, type EnsureTopicsResult } from '../../runtime/kafka/topic-provisioning.ts';
 import { RecordPartitioner } from '../../runtime/record-partitioner.ts';
 import type { FileRecord } from '../../runtime/replay/record-files.ts';
 import type { StoreType } from '../../topology/options.ts';
@@ -28,7 +28,10 @@ export function contractTopicSpecs(partitions: number): TopicSpec[] {
   return Object.values(Topics).map((name) => ({ name, partitions, config: { ...topicConfigs[name] } }));
 }
 
-/** Creates the contract's missing topics; fails when an existing one has another partition count. */
+/**
+ * Creates the contract's missing topics with the contract's configs as written (self-managed Kafka); fails when
+ * an existing one has another partition count.
+ */
 export async function createContractTopics(connection: KafkaConnectionOptions, partitions: number): Promise<EnsureTopicsResult> {
   const admin = new PlatformaticKafkaFactory({ ...connection, clientId: 'risk-streams-topics' }).admin();
   try {

@@ -1,14 +1,15 @@
 // `risk-streams run <app>`: one risk app live on Kafka, as a deployed service runs it (deploy/README.md). Brokers
 // from --brokers or KAFKA_BROKERS (Amazon MSK's IAM sign-in with KAFKA_SASL_MECHANISM=AWS_MSK_IAM), RocksDB
 // stores under --state-dir or STATE_DIR, /health, /ready and /metrics on HEALTH_PORT, and on SIGTERM a close
-// that commits what was processed within SHUTDOWN_TIMEOUT_MS.
+// that commits what was processed within SHUTDOWN_TIMEOUT_MS. `run generator` and `run console` start the
+// deployment's two other services (run-generator.ts, run-console.ts).
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { ProcessingGuarantee } from '../../runtime/config.ts';
-import { kafkaConnectionFromEnv, parseBrokers } from '../../runtime/kafka/connection-env.ts';
+import { kafkaConnectionFromEnv } from '../../runtime/kafka/connection-env.ts';
 import { KafkaStreamsApp } from '../../runtime/kafka/kafka-streams-app.ts';
 import { loadRiskConfig } from '../config.ts';
 import { pinoLogger } from '../observability/logger.ts';
@@ -17,64 +18,66 @@ import { type AppDefinition, appNamed, apps } from '../registry.ts';
 import { appStreamsConfig } from '../streams-config.ts';
 import { parseFlags, UsageError } from './commands.ts';
 import { createContractTopics } from './kafka-pipeline.ts';
+import { consoleRunSettings, consoleUsage, runConsole } from './run-console.ts';
+import { generatorRunSettings, generatorUsage, runGenerator } from './run-generator.ts';
+import {
+  defaultServiceSettings,
+  type HealthSettings,
+  healthFlags,
+  healthSettings,
+  integer,
+  nonEmpty,
+  type ServiceSettings,
+  serviceFlags,
+  serviceSettings,
+  shutdownLifecycle,
+} from './run-service.ts';
 
-export interface RunSettings {
+/** `applicationId` is the consumer group, and the prefix of internal topics and transactional ids. */
+export interface RunSettings extends ServiceSettings, HealthSettings {
   readonly app: AppDefinition;
-  /** The consumer group, prefix of internal topics and transactional ids. */
-  readonly applicationId: string;
-  /** From --brokers; empty means KAFKA_BROKERS. */
-  readonly brokers: readonly string[];
   readonly configFile: string | undefined;
   readonly stateDir: string;
   /** Create the contract's topics that are missing, `partitions` each, before starting. */
   readonly createTopics: boolean;
   readonly partitions: number;
   readonly processingGuarantee: ProcessingGuarantee;
-  /** The whole close — last commit, leaving the group, closing clients — must fit in this. */
-  readonly shutdownTimeoutMs: number;
-  /** null: no health endpoint. */
-  readonly healthPort: number | null;
-  readonly healthHost: string;
   /** Static group membership: a restart within the session timeout keeps the tasks without a rebalance. */
   readonly groupInstanceId: string | undefined;
 }
 
 export const defaultRunSettings = {
+  ...defaultServiceSettings,
   partitions: 3,
   // The router promises one audit decision per order, so a crash must not repeat output: transactions.
   processingGuarantee: 'exactly_once_v2',
-  shutdownTimeoutMs: 30_000,
-  healthHost: '127.0.0.1',
 } satisfies Partial<RunSettings>;
+
+/** The processes `run` starts besides the streams apps. */
+const SERVICES = ['generator', 'console'] as const;
 
 export const runUsage = `run <app> [--brokers host:port,…] [--config FILE] [--state-dir DIR] [--create-topics [--partitions N]]
            [--guarantee at_least_once|exactly_once_v2] [--health-port N] [--instance-id ID] [--application-id ID]
            apps: ${apps.map((a) => a.name).join(', ')}; env: KAFKA_BROKERS, KAFKA_SASL_MECHANISM=AWS_MSK_IAM (+ AWS_REGION),
-           STATE_DIR, SHUTDOWN_TIMEOUT_MS, HEALTH_PORT, KAFKA_APPLICATION_ID, KAFKA_GROUP_INSTANCE_ID, PROCESSING_GUARANTEE, RISK_*`;
+           STATE_DIR, SHUTDOWN_TIMEOUT_MS, HEALTH_PORT, KAFKA_APPLICATION_ID, KAFKA_GROUP_INSTANCE_ID, PROCESSING_GUARANTEE, RISK_*
+  ${generatorUsage}
+  ${consoleUsage}`;
 
 const FLAGS = {
-  brokers: 'string',
+  ...serviceFlags,
+  ...healthFlags,
   config: 'string',
   'state-dir': 'string',
   'create-topics': 'boolean',
   partitions: 'number',
   guarantee: 'string',
-  'health-port': 'number',
   'instance-id': 'string',
-  'application-id': 'string',
 } as const;
-
-function integer(value: string | number | undefined, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${what}: must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 /** Flags over environment over defaults; every value checked, the message naming flag or variable. */
 export function runSettings(args: readonly string[], env: NodeJS.ProcessEnv): RunSettings {
   const [name, ...rest] = args;
-  if (name === undefined || name.startsWith('--')) throw new UsageError(`run needs an app name: ${apps.map((a) => a.name).join(', ')}`);
+  if (name === undefined || name.startsWith('--')) throw new UsageError(`run needs an app name: ${[...apps.map((a) => a.name), ...SERVICES].join(', ')}`);
   let app: AppDefinition;
   try {
     app = appNamed(name);
@@ -86,21 +89,16 @@ export function runSettings(args: readonly string[], env: NodeJS.ProcessEnv): Ru
   if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once_v2') {
     throw new ConfigError(`${flags.guarantee !== undefined ? '--guarantee' : 'PROCESSING_GUARANTEE'}: must be at_least_once or exactly_once_v2, got ${JSON.stringify(guarantee)}`);
   }
-  const healthPort = flags['health-port'] !== undefined ? integer(flags['health-port'] as number, '--health-port', 0, 65_535) : integer(env.HEALTH_PORT, 'HEALTH_PORT', 0, 65_535);
-  const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
   return {
     app,
-    applicationId: nonEmpty(flags['application-id'] as string | undefined) ?? nonEmpty(env.KAFKA_APPLICATION_ID) ?? app.applicationId,
-    brokers: typeof flags.brokers === 'string' ? parseBrokers(flags.brokers, '--brokers') : [],
+    ...serviceSettings(flags, env, app.applicationId),
+    ...healthSettings(flags, env),
     configFile: flags.config as string | undefined,
-    stateDir: nonEmpty(flags['state-dir'] as string | undefined) ?? nonEmpty(env.STATE_DIR) ?? join(tmpdir(), 'risk-streams'),
+    stateDir: nonEmpty(flags['state-dir']) ?? nonEmpty(env.STATE_DIR) ?? join(tmpdir(), 'risk-streams'),
     createTopics: flags['create-topics'] === true,
     partitions: integer(flags.partitions as number | undefined, '--partitions', 1) ?? defaultRunSettings.partitions,
     processingGuarantee: guarantee,
-    shutdownTimeoutMs: integer(env.SHUTDOWN_TIMEOUT_MS, 'SHUTDOWN_TIMEOUT_MS', 1000) ?? defaultRunSettings.shutdownTimeoutMs,
-    healthPort: healthPort ?? null,
-    healthHost: nonEmpty(env.HEALTH_HOST) ?? defaultRunSettings.healthHost,
-    groupInstanceId: nonEmpty(flags['instance-id'] as string | undefined) ?? nonEmpty(env.KAFKA_GROUP_INSTANCE_ID),
+    groupInstanceId: nonEmpty(flags['instance-id']) ?? nonEmpty(env.KAFKA_GROUP_INSTANCE_ID),
   };
 }
 
@@ -146,26 +144,18 @@ export async function runApp(settings: RunSettings, env: NodeJS.ProcessEnv, opti
       ? null
       : await startObservabilityServer({ observed: { name: settings.app.name, app: streams, topology }, port: settings.healthPort, host: settings.healthHost, logger: log });
 
-  const { promise: exited, resolve: exit } = Promise.withResolvers<number>();
-  let shuttingDown: Promise<number> | null = null;
-  const shutdown = (reason: string, failed = false): Promise<number> => {
-    shuttingDown ??= (async () => {
-      const started = performance.now();
-      log.info({ reason, timeoutMs: settings.shutdownTimeoutMs }, 'shutting down');
+  const { exited, shutdown } = shutdownLifecycle(
+    log,
+    settings.shutdownTimeoutMs,
+    async () => {
       // The health server stays up while closing (ECS reads it); it gets a small slice of the budget at the end.
       const closed = await streams.close({ timeoutMs: Math.max(500, settings.shutdownTimeoutMs - 1000) });
       await health?.close().catch(() => {});
-      const code = failed || !closed || streams.error !== null ? 1 : 0;
-      log.info({ reason, closed, code, ms: Math.round(performance.now() - started) }, 'shut down');
-      exit(code);
-      return code;
-    })();
-    return shuttingDown;
-  };
+      return closed && streams.error === null;
+    },
+    options.handleSignals !== false,
+  );
   streams.onError(() => void shutdown('the app failed', true));
-  if (options.handleSignals !== false) {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
-  }
   try {
     await streams.start();
   } catch (error) {
@@ -175,8 +165,10 @@ export async function runApp(settings: RunSettings, env: NodeJS.ProcessEnv, opti
   return { streams, healthUrl: health?.url ?? null, exited, shutdown: (reason) => shutdown(reason) };
 }
 
-/** The CLI command: resolves with the exit code once the app has stopped. */
+/** The CLI command: resolves with the exit code once the app (or the generator, or the console) has stopped. */
 export async function runCommand(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const settings = runSettings(args, env);
-  return (await runApp(settings, env)).exited;
+  const [name, ...rest] = args;
+  if (name === 'generator') return (await runGenerator(generatorRunSettings(rest, env), env)).exited;
+  if (name === 'console') return (await runConsole(consoleRunSettings(rest, env), env)).exited;
+  return (await runApp(runSettings(args, env), env)).exited;
 }

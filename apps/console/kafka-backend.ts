@@ -42,6 +42,17 @@ export interface KafkaConsoleBackendOptions {
 
 type Feed = (records: readonly ConsumedRecord[]) => void;
 
+/**
+ * Everything the backend touches on the cluster; the deployment grants the console exactly this
+ * (deploy/services.ts). It follows topics by offset, outside any consumer group, so it needs no group.
+ */
+export const consoleTopics = {
+  follows: [Topics.KILLSWITCH_STATE, Topics.MARGIN_CALC, Topics.AUDIT],
+  /** The enforcement ladder's store, read through its changelog. */
+  enforcementChangelog: (enforcementApplicationId: string): string => changelogTopic(enforcementApplicationId, ENFORCEMENT_STORE),
+  writes: [Topics.KILLSWITCH_COMMANDS],
+} as const;
+
 export class KafkaConsoleBackend implements ConsoleBackend {
   readonly dropsCapacity: number;
   readonly #factory: PlatformaticKafkaFactory;
@@ -72,11 +83,13 @@ export class KafkaConsoleBackend implements ConsoleBackend {
    */
   static async start(options: KafkaConsoleBackendOptions): Promise<KafkaConsoleBackend> {
     const backend = new KafkaConsoleBackend(options);
-    const enforcement = changelogTopic(options.enforcementApplicationId ?? 'enforcement', ENFORCEMENT_STORE);
-    backend.#waiting.set(Topics.KILLSWITCH_STATE, (records) => backend.#onState(records));
-    backend.#waiting.set(Topics.MARGIN_CALC, (records) => backend.#onMargin(records));
-    backend.#waiting.set(enforcement, (records) => backend.#onEnforcement(records));
-    backend.#waiting.set(Topics.AUDIT, (records) => backend.#onAudit(records));
+    const feeds: Record<(typeof consoleTopics.follows)[number], Feed> = {
+      [Topics.KILLSWITCH_STATE]: (records) => backend.#onState(records),
+      [Topics.MARGIN_CALC]: (records) => backend.#onMargin(records),
+      [Topics.AUDIT]: (records) => backend.#onAudit(records),
+    };
+    for (const topic of consoleTopics.follows) backend.#waiting.set(topic, feeds[topic]);
+    backend.#waiting.set(consoleTopics.enforcementChangelog(options.enforcementApplicationId ?? 'enforcement'), (records) => backend.#onEnforcement(records));
     try {
       await backend.#attach();
     } catch (error) {

@@ -1,10 +1,12 @@
 // The operator console's HTTP side: a JSON API over a ConsoleBackend and the page that drives it, served by
-// fastify on the loopback interface only. Reads are open to whoever reached the loopback; every write needs
-// the bearer token, because a kill or unkill changes what orders reach the market.
+// fastify on the loopback interface unless told otherwise. Reads are open to whoever reaches the server, and
+// it answers only to the host names it was given; every write needs the bearer token, because a kill or unkill
+// changes what orders reach the market.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import { ConfigError } from '../../common/errors.ts';
 import { type Logger, consoleLogger } from '../../common/logger.ts';
 import { type Clock, systemClock } from '../../common/time.ts';
@@ -18,8 +20,18 @@ export interface ConsoleOptions {
   readonly token?: string;
   /** Default 8088; 0 picks a free port. */
   readonly port?: number;
-  /** A loopback address; default 127.0.0.1. */
+  /**
+   * The address to listen on; default 127.0.0.1. Any address other than a loopback one needs `allowedHosts`,
+   * the names clients reach it by (behind a load balancer: the balancer's DNS name).
+   */
   readonly host?: string;
+  /**
+   * Host names (or IP addresses) the console answers to besides the loopback ones; a request with any other
+   * Host header gets 421, so a rebound DNS name cannot let a web page read the console. Default none.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Served as GET /metrics when given. */
+  readonly metrics?: Registry;
   readonly clock?: Clock;
   /** Source of cmd_id and corr_id; default random UUIDs. */
   readonly newId?: () => string;
@@ -52,6 +64,7 @@ const SECURITY_HEADERS = {
 /** The configured server without listening: tests call `inject` on it, startConsole listens. */
 export function buildConsoleServer(options: Omit<ConsoleOptions, 'port' | 'host'>): FastifyInstance {
   const backend = options.backend;
+  const allowedHosts = new Set(parseAllowedHosts(options.allowedHosts ?? [], 'allowedHosts'));
   const checkToken = tokenChecker(resolveToken(options.token));
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? consoleLogger('warn', { service: 'console' });
@@ -64,11 +77,14 @@ export function buildConsoleServer(options: Omit<ConsoleOptions, 'port' | 'host'
 
   app.addHook('onRequest', async (request, reply) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
-    // A browser sends a loopback Host to a loopback server; any other name is a rebound DNS name or a proxy
-    // letting a web page read (and race) the console.
-    const hostname = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    if (!isLoopback(hostname === '[::1]' ? '::1' : hostname)) {
-      return reply.code(421).send({ error: 'the console answers only to a loopback host name (127.0.0.1, localhost, [::1])' });
+    // Liveness says nothing about the console's data, and a load balancer probes it by the task's IP address.
+    if (request.routeOptions.url === HEALTH_PATH) return undefined;
+    // A browser sends the name it resolved; any name the console was not given is a rebound DNS name or a
+    // proxy letting a web page read (and race) the console.
+    const hostname = unbracket((request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase());
+    if (!isLoopback(hostname) && !allowedHosts.has(hostname)) {
+      const names = ['127.0.0.1', 'localhost', '[::1]', ...[...allowedHosts].map((h) => (h.includes(':') ? `[${h}]` : h))];
+      return reply.code(421).send({ error: `the console answers only to the host names ${names.join(', ')}` });
     }
     return undefined;
   });
@@ -82,6 +98,10 @@ export function buildConsoleServer(options: Omit<ConsoleOptions, 'port' | 'host'
   for (const [path, page] of pages) {
     app.get(path, async (_request, reply) => reply.type(page.type).send(page.body));
   }
+
+  app.get(HEALTH_PATH, async () => ({ status: 'UP', app: 'console' }));
+  const metrics = options.metrics;
+  if (metrics !== undefined) app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
   app.get('/api/killswitch', async () => ({ states: await backend.killSwitchStates() }));
 
@@ -136,10 +156,13 @@ export function buildConsoleServer(options: Omit<ConsoleOptions, 'port' | 'host'
   return app;
 }
 
-/** Starts the console on a loopback address. The URL it returns has the port actually bound. */
+/**
+ * Starts the console, on a loopback address unless `allowedHosts` names how it is reached from elsewhere. The URL
+ * it returns has the port actually bound.
+ */
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopback(host)) throw new ConfigError(`console host must be a loopback address such as 127.0.0.1, got ${JSON.stringify(host)}`);
+  checkConsoleHost(host, parseAllowedHosts(options.allowedHosts ?? [], 'allowedHosts'));
   const port = options.port ?? 8088;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`console port must be an integer from 0 to 65535, got ${port}`);
   const app = buildConsoleServer(options);
@@ -166,6 +189,29 @@ function tokenChecker(token: string): (authorization: string | undefined) => boo
     if (match === null) return false;
     return timingSafeEqual(createHash('sha256').update(match[1]).digest(), expected);
   };
+}
+
+export const HEALTH_PATH = '/health';
+
+/** Listening beyond loopback is allowed only with the names clients use, which the Host check then admits. */
+export function checkConsoleHost(host: string, allowedHosts: readonly string[]): void {
+  if (isLoopback(host) || allowedHosts.length > 0) return;
+  throw new ConfigError(
+    `console host ${JSON.stringify(host)} is not a loopback address: to serve beyond this machine, name the host names clients use in allowedHosts (CONSOLE_ALLOWED_HOSTS)`,
+  );
+}
+
+const unbracket = (host: string) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host);
+
+const HOST_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$|^[0-9a-f:.]*:[0-9a-f:.]*$/;
+
+/** Names as a Host header carries them (no port, no wildcard), lower-cased and IPv6 unbracketed; `source` names the setting. */
+export function parseAllowedHosts(hosts: readonly string[], source: string): string[] {
+  return hosts.map((raw) => {
+    const host = unbracket(raw.trim().toLowerCase());
+    if (!HOST_NAME.test(host)) throw new ConfigError(`${source}: ${JSON.stringify(raw)} is not a host name or IP address (no port, no wildcard)`);
+    return host;
+  });
 }
 
 function isLoopback(host: string): boolean {

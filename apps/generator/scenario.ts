@@ -16,6 +16,8 @@ export interface ScenarioOptions {
   /** Orders per second across all accounts, before bursts. */
   readonly ordersPerSecond: number;
   readonly start: number;
+  /** Put before fill, deposit and command ids, so sessions generated one after another do not repeat them. */
+  readonly idPrefix: string;
 }
 
 export const defaultScenario: ScenarioOptions = {
@@ -26,6 +28,7 @@ export const defaultScenario: ScenarioOptions = {
   marginAccounts: 8,
   ordersPerSecond: 20,
   start: Date.UTC(2026, 0, 5, 14, 30),
+  idPrefix: '',
 };
 
 const SYMBOLS: ReadonlyArray<{ symbol: string; price: number; beta: number | null }> = [
@@ -86,7 +89,7 @@ export function generateScenario(options: Partial<ScenarioOptions> = {}): Scenar
   marginAccounts.forEach((account, i) => {
     const deposit = 100_000 + Math.floor(rand() * 8) * 50_000;
     const t0 = o.start + 1_000 + i * 1_000;
-    push(Topics.CASH, { timestamp: t0, key: account, value: { txn_id: `dep-${account}`, account_id: account, amount: deposit, timestamp: t0 } satisfies CashTxn });
+    push(Topics.CASH, { timestamp: t0, key: account, value: { txn_id: `${o.idPrefix}dep-${account}`, account_id: account, amount: deposit, timestamp: t0 } satisfies CashTxn });
     // Leverage between 2.6× and 3.6× of equity: a deep enough shock pushes the higher ones below maintenance.
     let remaining = deposit * (2.6 + (i % 5) * 0.25);
     let n = 0;
@@ -95,14 +98,14 @@ export function generateScenario(options: Partial<ScenarioOptions> = {}): Scenar
       const price = prices.get(s.symbol)!;
       const qty = Math.max(1, Math.floor(Math.min(remaining, remaining * (0.4 + rand() * 0.4)) / price));
       const ts = t0 + 100 + n * 100;
-      push(Topics.FILLS, { timestamp: ts, key: account, value: { fill_id: `f-${account}-${n}`, account_id: account, symbol: s.symbol, qty, price, timestamp: ts } satisfies Fill });
+      push(Topics.FILLS, { timestamp: ts, key: account, value: { fill_id: `${o.idPrefix}f-${account}-${n}`, account_id: account, symbol: s.symbol, qty, price, timestamp: ts } satisfies Fill });
       remaining -= qty * price;
       n++;
     }
     if (i % 3 === 2) {
       const ts = t0 + 900;
       const price = prices.get('XOM')!;
-      push(Topics.FILLS, { timestamp: ts, key: account, value: { fill_id: `f-${account}-short`, account_id: account, symbol: 'XOM', qty: -100, price, timestamp: ts } satisfies Fill });
+      push(Topics.FILLS, { timestamp: ts, key: account, value: { fill_id: `${o.idPrefix}f-${account}-short`, account_id: account, symbol: 'XOM', qty: -100, price, timestamp: ts } satisfies Fill });
     }
   });
 
@@ -165,8 +168,8 @@ export function generateScenario(options: Partial<ScenarioOptions> = {}): Scenar
     operator: 'ops-desk',
     corr_id: `halt-${o.seed}`,
   });
-  push(Topics.KILLSWITCH_COMMANDS, { timestamp: haltAt, key: 'SYMBOL:TSLA', value: command(`op-kill-${o.seed}`, haltAt, 'KILL') });
-  push(Topics.KILLSWITCH_COMMANDS, { timestamp: haltAt + 60_000, key: 'SYMBOL:TSLA', value: command(`op-unkill-${o.seed}`, haltAt + 60_000, 'UNKILL') });
+  push(Topics.KILLSWITCH_COMMANDS, { timestamp: haltAt, key: 'SYMBOL:TSLA', value: command(`${o.idPrefix}op-kill-${o.seed}`, haltAt, 'KILL') });
+  push(Topics.KILLSWITCH_COMMANDS, { timestamp: haltAt + 60_000, key: 'SYMBOL:TSLA', value: command(`${o.idPrefix}op-unkill-${o.seed}`, haltAt + 60_000, 'UNKILL') });
 
   for (const list of files.values()) list.sort((a, b) => a.timestamp - b.timestamp);
   return files;

@@ -3,6 +3,7 @@
 //   GET /health    liveness: 200 unless the app is in ERROR
 //   GET /ready     readiness: 200 once RUNNING with its stores restored, else 503
 //   GET /topology  describe() as text, or ?format=dot|mermaid|html
+// A process without a topology (the live generator) gets only /health and /metrics.
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -82,10 +83,37 @@ export function buildObservabilityServer(options: ObservabilityServerOptions): {
 
 /** Listens on `host:port` (port 0: any free one); the URL returned has the port actually bound. */
 export async function startObservabilityServer(options: ObservabilityServerOptions & { port?: number; host?: string }): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 9464;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`metrics port must be an integer from 0 to 65535, got ${port}`);
   const { server, registry } = buildObservabilityServer(options);
+  return listen(server, registry, options.host, options.port);
+}
+
+export interface HealthServerOptions {
+  readonly name: string;
+  /** GET /health answers 503 while this is false. */
+  readonly healthy: () => boolean;
+  readonly registry: Registry;
+  readonly port?: number;
+  readonly host?: string;
+  readonly logger?: Logger;
+}
+
+/** /health and /metrics for a process that runs no topology (the live generator). */
+export async function startHealthServer(options: HealthServerOptions): Promise<RunningServer> {
+  const server = Fastify({ logger: false });
+  server.setErrorHandler((error: Error, request, reply) => {
+    options.logger?.error({ app: options.name, url: request.url, err: error.message }, 'health request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
+  server.get('/metrics', async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
+  server.get('/health', async (_request, reply) => {
+    const up = options.healthy();
+    return reply.code(up ? 200 : 503).send({ status: up ? 'UP' : 'DOWN', app: options.name });
+  });
+  return listen(server, options.registry, options.host, options.port);
+}
+
+async function listen(server: FastifyInstance, registry: Registry, host = '127.0.0.1', port = 9464): Promise<RunningServer> {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`metrics port must be an integer from 0 to 65535, got ${port}`);
   await server.listen({ host, port });
   const address = server.server.address();
   const bound = typeof address === 'object' && address !== null ? address.port : port;

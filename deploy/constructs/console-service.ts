@@ -10,6 +10,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { HEALTH_PATH } from '../../apps/console/server.ts';
 import type { DeployConfig } from '../config.ts';
 import type { AppTask } from './app-task.ts';
 
@@ -60,7 +61,10 @@ export class ConsoleService extends Construct {
       healthCheckGracePeriod: Duration.seconds(config.healthCheckStartPeriodSeconds),
       enableExecuteCommand: false,
     });
-    this.service.targetGroup.configureHealthCheck({ path: '/health', healthyHttpCodes: '200', interval: Duration.seconds(15) });
+    // The probes address the task by IP: /health answers whatever the Host header, every other path only to the
+    // balancer's name and the configured ones.
+    this.service.targetGroup.configureHealthCheck({ path: HEALTH_PATH, healthyHttpCodes: '200', interval: Duration.seconds(15) });
+    props.task.container.addEnvironment('CONSOLE_ALLOWED_HOSTS', [this.service.loadBalancer.loadBalancerDnsName, ...config.console.hostNames].join(','));
     this.service.targetGroup.setAttribute('deregistration_delay.timeout_seconds', String(Math.min(config.shutdownTimeoutSeconds, 60)));
     this.service.loadBalancer.logAccessLogs(props.accessLogs, `console-alb/${config.stage}`);
     this.service.loadBalancer.setAttribute('routing.http.drop_invalid_header_fields.enabled', 'true');

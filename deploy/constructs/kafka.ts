@@ -6,7 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
-import { ServiceKind, type ServiceSpec } from '../services.ts';
+import { ServiceKind, type ServiceSpec, usesGroups } from '../services.ts';
 
 /** The port brokers listen on for SASL/IAM over TLS. */
 export const MSK_IAM_PORT = 9098;
@@ -68,7 +68,8 @@ export class KafkaCluster extends Construct {
 
   /**
    * The statements a service's task role gets: connect, its own topics for reading and writing, and for a
-   * streams app its application id's internal topics, groups and transactional ids. Nothing else on the cluster.
+   * streams app its application id's internal topics, groups and transactional ids. Nothing else on the cluster:
+   * a service that uses no consumer group (the console follows topics by offset) gets no group action.
    */
   accessStatements(spec: ServiceSpec): iam.PolicyStatement[] {
     const own = `${spec.applicationId}-*`;
@@ -79,13 +80,18 @@ export class KafkaCluster extends Construct {
         resources: [this.clusterArn],
       }),
     ];
-    if (spec.reads.length > 0) {
+    const reads = [...spec.reads, ...spec.readsInternal];
+    if (reads.length > 0) {
       statements.push(
         new iam.PolicyStatement({
-          sid: 'ReadOwnTopics',
+          sid: 'ReadTopics',
           actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-          resources: spec.reads.map((t) => this.topicArn(t)),
+          resources: reads.map((t) => this.topicArn(t)),
         }),
+      );
+    }
+    if (usesGroups(spec)) {
+      statements.push(
         new iam.PolicyStatement({
           sid: 'OwnGroups',
           actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],

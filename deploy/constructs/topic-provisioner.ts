@@ -50,7 +50,7 @@ export class TopicProvisioner extends Construct {
       cpu: 256,
       memoryMiB: 512,
       entryPoint: ['node', 'deploy/provision/main.ts'],
-      environment: { TOPIC_PLAN: JSON.stringify(plan.topics), KAFKA_SASL_MECHANISM: 'AWS_MSK_IAM' },
+      environment: { TOPIC_PLAN: JSON.stringify(plan.topics), TOPIC_CLUSTER_PROFILE: plan.profile, KAFKA_SASL_MECHANISM: 'AWS_MSK_IAM' },
       healthCheck: false,
     });
     this.task.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'Connect', actions: ['kafka-cluster:Connect'], resources: [kafka.clusterArn] }));
@@ -139,7 +139,7 @@ export class TopicProvisioner extends Construct {
         Subnets: subnets,
         SecurityGroups: [this.securityGroup.securityGroupId],
         LogGroup: this.task.logGroup.logGroupName,
-        PlanHash: createHash('sha256').update(JSON.stringify(plan.topics)).digest('hex').slice(0, 16),
+        PlanHash: createHash('sha256').update(JSON.stringify([plan.profile, plan.topics])).digest('hex').slice(0, 16),
       },
     });
     this.resource.node.addDependency(kafka.cluster);

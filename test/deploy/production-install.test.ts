@@ -62,6 +62,20 @@ describe('production-only install', () => {
     expect(result.stdout).toContain('killswitch.state.v1');
   });
 
+  it('loads every service the deployment starts, and the topic task, as far as the missing brokers', () => {
+    const { KAFKA_BROKERS: _brokers, ...env } = process.env;
+    const runs: Array<[string, string[], Record<string, string>]> = [
+      ['generator', ['bin/risk-streams.ts', 'run', 'generator'], {}],
+      ['console', ['bin/risk-streams.ts', 'run', 'console'], { CONSOLE_TOKEN: 'probe' }],
+      ['margin', ['bin/risk-streams.ts', 'run', 'margin'], {}],
+      ['topics', ['deploy/provision/main.ts'], { TOPIC_PLAN: '[{"name":"orders.v1","partitions":3}]', TOPIC_CLUSTER_PROFILE: 'msk-serverless' }],
+    ];
+    for (const [name, args, extra] of runs) {
+      const result = spawnSync(node24(), args, { cwd: app, encoding: 'utf8', timeout: 30_000, env: { ...env, ...extra } });
+      expect({ name, status: result.status, stderr: result.stderr.includes('brokers: none given') }).toEqual({ name, status: 1, stderr: true });
+    }
+  });
+
   it('loads the prebuilt RocksDB binding and opens a database, nothing compiled', () => {
     expect(existsSync(join(app, 'node_modules/@nxtedition/rocksdb/build'))).toBe(false);
     const dir = join(app, 'rocksdb-probe');

@@ -3,10 +3,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { defaultRiskConfig } from '../../apps/config.ts';
+import { consoleTopics } from '../../apps/console/kafka-backend.ts';
+import { ENFORCEMENT_STORE } from '../../apps/enforcement/topology.ts';
+import { liveGeneratorTopics } from '../../apps/generator/live.ts';
 import { apps } from '../../apps/registry.ts';
 import { Topics } from '../../apps/schemas/topics.ts';
 import { services, serviceNames, ServiceKind } from '../../deploy/services.ts';
 import { contractTopics } from '../../deploy/topics.ts';
+import { changelogTopic } from '../../runtime/kafka/internal-topics.ts';
 
 describe('service manifest', () => {
   it.each(apps.map((a) => [a.name, a] as const))('%s: reads and writes exactly its topology topics', (name, app) => {
@@ -28,6 +32,15 @@ describe('service manifest', () => {
     }
     const commandWriters = serviceNames.filter((n) => services[n].writes.includes(Topics.KILLSWITCH_COMMANDS));
     expect(commandWriters.sort()).toEqual(['console', 'risk-signals']);
+  });
+
+  it('grants the console what its Kafka backend follows and writes, and the generator what it produces', () => {
+    expect(services.console.reads).toEqual(consoleTopics.follows);
+    expect(services.console.readsInternal).toEqual([changelogTopic(services.enforcement.applicationId, ENFORCEMENT_STORE)]);
+    expect(services.console.writes).toEqual([Topics.KILLSWITCH_COMMANDS]);
+    expect(services.generator.writes).toEqual(liveGeneratorTopics);
+    expect(services.generator.writes).not.toContain(Topics.KILLSWITCH_COMMANDS);
+    for (const name of serviceNames.filter((n) => services[n].kind === ServiceKind.STREAMS)) expect(services[name].readsInternal).toEqual([]);
   });
 
   it('gives every streams app its own application id', () => {

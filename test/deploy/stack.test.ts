@@ -8,11 +8,15 @@ import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tableNames, tables, type TableId } from '../../apps/dynamodb/tables.ts';
-import { Topics } from '../../apps/schemas/topics.ts';
+import { HEALTH_PATH } from '../../apps/console/server.ts';
+import { topicConfigs, Topics } from '../../apps/schemas/topics.ts';
 import { deployConfig } from '../../deploy/config.ts';
 import { consumesPartitions, serviceNames, services, ServiceKind, type ServiceName } from '../../deploy/services.ts';
 import { RiskStreamsStack, tableEnvName } from '../../deploy/stack.ts';
 import { contractTopics } from '../../deploy/topics.ts';
+import { changelogTopic } from '../../runtime/kafka/internal-topics.ts';
+import { ClusterProfile } from '../../runtime/kafka/topic-provisioning.ts';
+import { ENFORCEMENT_STORE } from '../../apps/enforcement/topology.ts';
 import { kafkaArn, RolePolicies } from './iam-policy.ts';
 
 const SPARK_FIXTURE = join(import.meta.dirname, 'fixtures/spark');
@@ -62,10 +66,14 @@ describe('Kafka', () => {
   });
 
   it('gets the contract topics from a task that must succeed before any service exists', () => {
-    const plan = JSON.parse(envOf(containerOf('topics')).TOPIC_PLAN as string) as { name: string; partitions: number; config?: Record<string, string> }[];
+    const env = envOf(containerOf('topics'));
+    const plan = JSON.parse(env.TOPIC_PLAN as string) as { name: string; partitions: number; config?: Record<string, string> }[];
     expect(plan.map((t) => t.name)).toEqual(contractTopics);
     expect(plan.every((t) => t.partitions === 3)).toBe(true);
-    expect(plan.find((t) => t.name === Topics.KILLSWITCH_STATE)!.config).toEqual({ 'cleanup.policy': 'compact' });
+    // The contract's configs as written; the task fits them to MSK Serverless and logs what it drops.
+    expect(plan.find((t) => t.name === Topics.KILLSWITCH_STATE)!.config).toEqual(topicConfigs[Topics.KILLSWITCH_STATE]);
+    expect(env.TOPIC_CLUSTER_PROFILE).toBe(ClusterProfile.MSK_SERVERLESS);
+    expect(containerOf('topics').EntryPoint).toEqual(['node', 'deploy/provision/main.ts']);
     expect(plan.find((t) => t.name === Topics.KILLSWITCH_COMMANDS)!.config).toEqual({ 'retention.ms': '2592000000' });
     const [topicsId] = ofType('Custom::KafkaTopics').map(([id]) => id);
     // Every app learns its brokers from the topic resource, so CloudFormation orders the topics first.
@@ -106,6 +114,23 @@ describe('least privilege', () => {
     expect(router.allows('kafka-cluster:CreateTopic', topic('order-router-killswitch-global-changelog'))).toBe(true);
     expect(router.allows('kafka-cluster:CreateTopic', topic('enforcement-store-changelog'))).toBe(false);
     expect(router.allows('kafka-cluster:CreateTopic', topic(Topics.ORDERS_GATED))).toBe(false);
+  });
+
+  it('the console reads what its Kafka backend follows, the enforcement store\'s changelog included, and writes only commands', () => {
+    const console_ = policiesOf('console');
+    const topic = (t: string) => kafkaArn('topic', CLUSTER, t);
+    const changelog = changelogTopic(services.enforcement.applicationId, ENFORCEMENT_STORE);
+    for (const t of [Topics.KILLSWITCH_STATE, Topics.MARGIN_CALC, Topics.AUDIT, changelog]) {
+      expect(console_.allows('kafka-cluster:ReadData', topic(t)), t).toBe(true);
+      expect(console_.allows('kafka-cluster:DescribeTopic', topic(t)), t).toBe(true);
+    }
+    expect(console_.resourcesFor('kafka-cluster:ReadData').sort()).toEqual([Topics.KILLSWITCH_STATE, Topics.MARGIN_CALC, Topics.AUDIT, changelog].map(topic).sort());
+    expect(console_.resourcesFor('kafka-cluster:WriteData')).toEqual([topic(Topics.KILLSWITCH_COMMANDS)]);
+    expect(console_.allows('kafka-cluster:ReadData', topic('enforcement-other-store-changelog'))).toBe(false);
+    expect(console_.allows('kafka-cluster:WriteData', topic(changelog))).toBe(false);
+    // It follows topics by offset, outside any group: no group action at all, and no transactions.
+    expect(console_.actions().filter((a) => /Group|TransactionalId|CreateTopic/.test(a))).toEqual([]);
+    expect(envOf(containerOf('console')).ENFORCEMENT_APPLICATION_ID).toBe(services.enforcement.applicationId);
   });
 
   it.each(serviceNames)('%s may read and write exactly its own contract topics', (name) => {
@@ -213,10 +238,23 @@ describe('operator console', () => {
       Scheme: 'internal',
       LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]),
     });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health', Port: 80, TargetType: 'ip' });
+    // The route the console serves to any Host, since the probes address the task by its IP.
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: HEALTH_PATH, Port: 80, TargetType: 'ip' });
     const service = ofType('AWS::ECS::Service').find(([, r]) => r.Properties.LoadBalancers !== undefined);
     expect(service![1].Properties.LoadBalancers[0]).toMatchObject({ ContainerName: 'console', ContainerPort: 8088 });
     expect(service![1].Properties.DeploymentConfiguration.DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
+  });
+
+  it('listens on every interface and answers to the load balancer\'s DNS name and the configured ones only', () => {
+    const env = envOf(containerOf('console'));
+    expect(env).toMatchObject({ CONSOLE_HOST: '0.0.0.0', CONSOLE_PORT: '8088', HEALTH_PORT: '8088' });
+    const [[balancer]] = ofType('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(env.CONSOLE_ALLOWED_HOSTS).toEqual({ 'Fn::GetAtt': [balancer, 'DNSName'] });
+    const { template: named } = synthesize({ console: { hostNames: ['risk-console.example.com'] } });
+    const container = (Object.values(named.toJSON().Resources as Resources).find(
+      (r) => r.Type === 'AWS::ECS::TaskDefinition' && r.Properties.ContainerDefinitions[0].Name === 'console',
+    )!.Properties.ContainerDefinitions[0]) as Record<string, any>;
+    expect(JSON.stringify(envOf(container).CONSOLE_ALLOWED_HOSTS)).toMatch(/"DNSName"\]\},",risk-console\.example\.com"/);
   });
 
   it('opens the load balancer to the VPC only, by default', () => {

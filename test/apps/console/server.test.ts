@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedConsoleBackend } from '../../../apps/console/backend.ts';
-import { buildConsoleServer, startConsole } from '../../../apps/console/server.ts';
+import { buildConsoleServer, HEALTH_PATH, parseAllowedHosts, startConsole } from '../../../apps/console/server.ts';
 import { type Pipeline, runPipeline } from '../../../apps/pipeline.ts';
 import { KillCommand } from '../../../apps/schemas/records.ts';
 import { Topics } from '../../../apps/schemas/topics.ts';
@@ -232,6 +233,60 @@ describe('console API: reads', () => {
     for (const host of ['127.0.0.1:8088', 'localhost:8088', '[::1]:8088', 'localhost']) {
       expect((await server.inject({ method: 'GET', url: '/api/killswitch', headers: { host } })).statusCode, host).toBe(200);
     }
+    for (const host of ['10.40.1.17:8088', 'internal-risk-console-1.us-east-1.elb.amazonaws.com']) {
+      expect((await server.inject({ method: 'GET', url: '/', headers: { host } })).statusCode, host).toBe(421);
+    }
+  });
+
+  it('answers /health to any Host, as a load balancer probing the task by its IP address sends', async () => {
+    const { server } = setup();
+    for (const host of ['10.40.1.17:8088', 'localhost:8088', 'evil.example']) {
+      const health = await server.inject({ method: 'GET', url: HEALTH_PATH, headers: { host } });
+      expect({ host, status: health.statusCode, body: health.json() }).toEqual({ host, status: 200, body: { status: 'UP', app: 'console' } });
+    }
+    // Only that path: the same foreign Host still reads nothing else.
+    expect((await server.inject({ method: 'GET', url: '/api/accounts', headers: { host: '10.40.1.17:8088' } })).statusCode).toBe(421);
+  });
+
+  it('answers to the allowed host names too, given explicitly, and to no other', async () => {
+    const pipeline = consolePipeline();
+    const server = buildConsoleServer({
+      backend: new EmbeddedConsoleBackend(pipeline),
+      token: TOKEN,
+      allowedHosts: ['Internal-Risk-Console-1.us-east-1.elb.amazonaws.com', 'risk-console.example.com', '[fd00::17]'],
+    });
+    servers.push(server);
+    const status = async (host: string) => (await server.inject({ method: 'GET', url: '/api/killswitch', headers: { host } })).statusCode;
+    expect(await status('internal-risk-console-1.us-east-1.elb.amazonaws.com')).toBe(200);
+    expect(await status('RISK-CONSOLE.example.com:443')).toBe(200);
+    expect(await status('[fd00::17]:8088')).toBe(200);
+    expect(await status('127.0.0.1:8088')).toBe(200);
+    expect(await status('evil.example')).toBe(421);
+    expect(await status('console.example.com')).toBe(421);
+    const refused = await server.inject({ method: 'GET', url: '/api/killswitch', headers: { host: 'evil.example' } });
+    expect(refused.json().error).toContain('risk-console.example.com');
+    // Writes still need the token, whoever the host.
+    const write = await server.inject({ method: 'POST', url: '/api/kill', payload: body, headers: { host: 'risk-console.example.com' } });
+    expect(write.statusCode).toBe(401);
+  });
+
+  it('takes host names and addresses as a Host header carries them, never a port or a wildcard', () => {
+    expect(parseAllowedHosts([' Console.Example.com ', '10.0.0.5', '[FD00::1]'], 'CONSOLE_ALLOWED_HOSTS')).toEqual(['console.example.com', '10.0.0.5', 'fd00::1']);
+    for (const bad of ['console.example.com:443', '*.example.com', 'http://console', '', 'a b']) {
+      expect(() => parseAllowedHosts([bad], 'CONSOLE_ALLOWED_HOSTS'), bad).toThrow(/^CONSOLE_ALLOWED_HOSTS: /);
+    }
+  });
+
+  it('serves /metrics only when given a registry', async () => {
+    const { server } = setup();
+    expect((await server.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    const registry = new Registry();
+    new Counter({ name: 'console_probe_total', help: 'A probe.', registers: [registry] }).inc();
+    const withMetrics = buildConsoleServer({ backend: new EmbeddedConsoleBackend(consolePipeline()), token: TOKEN, metrics: registry });
+    servers.push(withMetrics);
+    const scrape = await withMetrics.inject({ method: 'GET', url: '/metrics' });
+    expect(scrape.statusCode).toBe(200);
+    expect(scrape.body).toContain('console_probe_total 1');
   });
 });
 
@@ -282,5 +337,7 @@ describe('startConsole', () => {
     }
     await expect(startConsole({ backend, token: TOKEN, port: 0, host: '0.0.0.0' })).rejects.toThrow(/loopback/);
     await expect(startConsole({ backend, token: TOKEN, port: 0, host: '192.168.1.5' })).rejects.toThrow(ConfigError);
+    await expect(startConsole({ backend, token: TOKEN, port: 0, host: '0.0.0.0', allowedHosts: [] })).rejects.toThrow(/allowedHosts \(CONSOLE_ALLOWED_HOSTS\)/);
+    await expect(startConsole({ backend, token: TOKEN, port: 0, allowedHosts: ['console:8088'] })).rejects.toThrow(/^allowedHosts: /);
   });
 });
