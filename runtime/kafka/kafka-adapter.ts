@@ -229,6 +229,17 @@ class KafkaTopicAdmin implements TopicAdmin {
     if (topics.length > 0) await this.#admin.deleteTopics({ topics: [...topics] });
   }
 
+  async deleteRecords(before: readonly PartitionOffset[]): Promise<void> {
+    if (before.length === 0) return;
+    const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>();
+    for (const o of before) {
+      let list = byTopic.get(o.topic);
+      if (list === undefined) byTopic.set(o.topic, (list = []));
+      list.push({ partition: o.partition, offset: o.offset });
+    }
+    await this.#admin.deleteRecords({ topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) });
+  }
+
   async close(): Promise<void> {
     await this.#admin.close();
   }

@@ -23,6 +23,7 @@ import { KafkaRecordCollector } from './kafka-record-collector.ts';
 import { planTopics, resolveTopicName, type TopicPlan } from './internal-topics.ts';
 import { IsolationLevel, type Fetcher, type GroupMembership, type KafkaClientFactory, type TopicAdmin } from './ports.ts';
 import { RebalanceListener } from './rebalance.ts';
+import { RepartitionPurger } from './repartition-purger.ts';
 import { StandbyTasks } from './standby-tasks.ts';
 import { StreamThread } from './stream-thread.ts';
 import { streamsAssignor } from './task-assignor.ts';
@@ -56,6 +57,11 @@ export interface KafkaStreamsOptions extends Partial<KafkaConnectionOptions> {
    * restart within the session timeout gets the same tasks back without a rebalance of the others.
    */
   groupInstanceId?: string;
+  /**
+   * How often records of repartition topics below the committed offsets are deleted (Kafka's
+   * repartition.purge.interval.ms): they were written for this application alone and are consumed.
+   */
+  repartitionPurgeIntervalMs?: number;
   /** Close gracefully on SIGTERM and SIGINT (default true). */
   shutdownOnSignals?: boolean;
   /** Another client than @platformatic/kafka (tests, other transports). */
@@ -72,6 +78,7 @@ export const defaultKafkaStreamsOptions = {
   producerBatchSize: 5000,
   lingerMs: 5,
   autoOffsetReset: 'earliest',
+  repartitionPurgeIntervalMs: 30_000,
   shutdownOnSignals: true,
 } satisfies KafkaStreamsOptions;
 
@@ -92,6 +99,7 @@ const optionsSchema = z
     producerBatchSize: positiveInt.optional(),
     lingerMs: z.number().int().nonnegative().optional(),
     autoOffsetReset: z.enum(['earliest', 'latest']).optional(),
+    repartitionPurgeIntervalMs: z.number().int().nonnegative().optional(),
     groupInstanceId: z.string().regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').optional(),
     shutdownOnSignals: z.boolean().optional(),
     clientFactory: z.custom<KafkaClientFactory>((v) => typeof v === 'object' && v !== null).optional(),
@@ -126,6 +134,7 @@ interface Running {
   readonly globalFetcher: Fetcher;
   readonly standbyFetcher: Fetcher;
   readonly standbys: StandbyTasks;
+  readonly purger: RepartitionPurger;
   readonly committer: Committer;
   readonly global: GlobalStateManager;
   readonly updater: GlobalStoreUpdater;
@@ -342,6 +351,7 @@ export class KafkaStreamsApp {
     }
     r.tasks.closeAll();
     await r.standbys.close();
+    await r.purger.idle();
     await r.updater.stop();
     r.global.close();
     const quietly = (p: Promise<unknown>) => p.catch((error: unknown) => this.#log.debug({ err: String(error) }, 'client close failed'));
@@ -406,6 +416,8 @@ export class KafkaStreamsApp {
       resolveTopic: (t) => resolveTopicName(topology, config.applicationId, t),
     });
     const checkpointer = new TaskCheckpointer({ topology, applicationId: config.applicationId, stateDir: config.stateDir, fetcher: restoreFetcher, onlyWhenClean: eos });
+    const repartitionTopics = new Set(topology.internalTopics().filter((t) => t.kind === 'repartition').map((t) => resolveTopicName(topology, config.applicationId, t.name)));
+    const purger = new RepartitionPurger(admin, repartitionTopics, this.#options.repartitionPurgeIntervalMs, this.#clock, this.#log);
     const standbys = new StandbyTasks({ topology, applicationId: config.applicationId, stateDir: config.stateDir, tasks, fetcher: standbyFetcher, checkpointer, log: this.#log });
     let listener: RebalanceListener | null = null;
     const thread = new StreamThread({
@@ -420,7 +432,10 @@ export class KafkaStreamsApp {
       maxRecordsPerTaskPass: this.#options.maxRecordsPerTaskPass,
       generation: () => listener?.generation ?? null,
       commitDeferred: () => listener?.joinPending ?? false,
-      ...(checkpointer.onCommit ? { afterCommit: () => checkpointer.write(tasks.runs.map((run) => checkpointTask(run.task))) } : {}),
+      afterCommit: async () => {
+        purger.maybePurge(tasks.lastPrepared);
+        if (checkpointer.onCommit) await checkpointer.write(tasks.runs.map((run) => checkpointTask(run.task)));
+      },
       onTasksLost: () => listener?.rejoin(),
       onFatal: (error) => this.#fail(error),
     });
@@ -443,7 +458,7 @@ export class KafkaStreamsApp {
       },
       onFatal: (error) => this.#fail(error),
     });
-    return { admin, member, restoreFetcher, globalFetcher, standbyFetcher, standbys, committer, global, updater, tasks, thread, listener, collector, checkpointer };
+    return { admin, member, restoreFetcher, globalFetcher, standbyFetcher, standbys, purger, committer, global, updater, tasks, thread, listener, collector, checkpointer };
   }
 
   #fail(error: unknown): void {

@@ -28,6 +28,8 @@ export interface TopicAdmin {
   /** Partition count per topic; topics that do not exist are absent from the map. */
   partitionCounts(topics: readonly string[]): Promise<Map<string, number>>;
   deleteTopics(topics: readonly string[]): Promise<void>;
+  /** Deletes each partition's records below the given offset (Kafka's DeleteRecords). */
+  deleteRecords(before: readonly PartitionOffset[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -43,6 +43,7 @@ export class TaskManager {
   readonly #runs = new Map<string, TaskRun>();
   readonly #byPartition = new Map<string, TaskRun>();
   readonly #maxBuffered: number;
+  #prepared: PartitionOffset[] = [];
 
   constructor(options: TaskManagerOptions) {
     this.#options = options;
@@ -209,6 +210,12 @@ export class TaskManager {
 
   /** Step 1 of a commit for every task: flush the stores, collect the offsets to commit. */
   prepareCommit(): PartitionOffset[] {
-    return this.runs.flatMap((run) => run.task.prepareCommit());
+    this.#prepared = this.runs.flatMap((run) => run.task.prepareCommit());
+    return this.#prepared;
+  }
+
+  /** The offsets the last prepareCommit collected: once that commit succeeded, the committed positions. */
+  get lastPrepared(): readonly PartitionOffset[] {
+    return this.#prepared;
   }
 }

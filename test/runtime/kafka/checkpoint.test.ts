@@ -106,6 +106,29 @@ describe('local checkpoints', () => {
     await t.countsReach(16);
   });
 
+  it('a wiped state directory restores the whole changelog, with the same results', async () => {
+    const t = setUp();
+    await createTopics({ name: t.topics.input, partitions: 2 }, { name: t.topics.counts, partitions: 2 });
+    const mine = t.stateDir();
+    const first = t.instance(mine);
+    await first.app.start();
+    await t.send(0, 10 * KEYS);
+    await t.countsReach(10);
+    const before = storeValues(first.app);
+    expect(await first.app.close()).toBe(true);
+
+    rmSync(join(mine, t.applicationId), { recursive: true, force: true });
+    const again = t.instance(mine);
+    await again.app.start();
+    await again.app.waitForState('RUNNING');
+    // No checkpoint, no local copy: every changelog record is read again (cache off: one per update).
+    expect(again.restores.reduce((n, r) => n + r.fromCheckpoint, 0)).toBe(0);
+    expect(again.restores.reduce((n, r) => n + r.records, 0)).toBe(10 * KEYS);
+    expect(storeValues(again.app)).toEqual(before);
+    await t.send(10 * KEYS, KEYS);
+    await t.countsReach(11);
+  });
+
   it('a checkpoint past the changelog end (the changelog was recreated) is ignored: full restore', async () => {
     const t = setUp();
     await createTopics({ name: t.topics.input, partitions: 2 }, { name: t.topics.counts, partitions: 2 });

@@ -80,6 +80,32 @@ describe('KafkaStreamsApp on a real broker', () => {
     expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
 
+  it('spreads the tasks over three instances; when one stops, the other two share its tasks, results complete', async () => {
+    const topics = await setUpTopics(6);
+    await produce(topics.orders, 6, orders(600));
+    const appId = uniqueName('three-app');
+    const apps = [0, 1, 2].map(() => instance(ordersTopology(topics), { applicationId: appId }));
+    for (const app of apps) await app.start();
+    await eventually(() => {
+      const counts = apps.map((a) => a.activeTasks.length);
+      const union = new Set(apps.flatMap((a) => a.activeTasks));
+      return apps.every((a) => a.state === 'RUNNING') && counts.every((n) => n === 4) && union.size === 12 ? true : undefined;
+    }, 90_000, 'the 12 tasks spread 4/4/4');
+    await countsReach(topics, 120, 6);
+
+    expect(await apps[0].close()).toBe(true);
+    const rest = apps.slice(1);
+    await eventually(() => (rest.every((a) => a.state === 'RUNNING' && a.activeTasks.length === 6) && new Set(rest.flatMap((a) => a.activeTasks)).size === 12 ? true : undefined), 90_000, 'the 12 tasks spread 6/6');
+    await produce(topics.orders, 6, orders(600, 1_000, 600));
+    await countsReach(topics, 240, 6);
+    const enriched = await eventually(async () => {
+      const records = await readTopic(topics.enriched, 6);
+      return records.length >= 1200 ? records : undefined;
+    }, 60_000, '1200 enriched orders');
+    const seqs = enriched.map((r) => (J.deserialize(r.value) as { seq: number }).seq).sort((x, y) => x - y);
+    expect(seqs).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+  });
+
   it('restores its stores from the changelog when restarted', async () => {
     const topics = await setUpTopics(2);
     await produce(topics.orders, 2, orders(250));

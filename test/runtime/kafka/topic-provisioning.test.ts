@@ -25,6 +25,7 @@ class FakeAdmin implements TopicAdmin {
     return new Map(topics.filter((t) => this.topics.has(t)).map((t) => [t, this.topics.get(t)!.partitions]));
   }
   async deleteTopics(): Promise<void> {}
+  async deleteRecords(): Promise<void> {}
   async close(): Promise<void> {}
 }
 
