@@ -49,6 +49,8 @@ export interface RunningBroker {
   /** Milliseconds from spawning the JVM to a broker that answers metadata requests. */
   readonly startupMs: number;
   stop(): Promise<void>;
+  /** Stops the JVM (gracefully, or SIGKILL) and starts it again on the same ports and data, after `downMs`. */
+  restart(signal?: 'SIGTERM' | 'SIGKILL', downMs?: number): Promise<void>;
 }
 
 /** A broker prerequisite is missing; the message says what to install. */
@@ -184,59 +186,85 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   });
   if (format.status !== 0) throw new Error(`formatting the KRaft storage failed:\n${format.stdout}${format.stderr}`);
 
-  const started = performance.now();
   const logFile = join(logDir, 'broker.log');
-  const out = createWriteStream(logFile);
-  const child = spawn(
-    java,
-    [
-      ...(options.jvmOptions ?? quickStartJvm),
-      '-Djava.awt.headless=true',
-      '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-      '-Dorg.slf4j.simpleLogger.showDateTime=true',
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      configFile,
-    ],
-    // Its own process group, so stop() reaches every thread and child the JVM may have.
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
-  // If this process goes away without calling stop(), do not leave a broker behind.
-  const orphanGuard = () => {
+  const brokers = [`127.0.0.1:${port}`];
+  const jvm = async () => {
+    const started = performance.now();
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(
+      java,
+      [
+        ...(options.jvmOptions ?? quickStartJvm),
+        '-Djava.awt.headless=true',
+        '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+        '-Dorg.slf4j.simpleLogger.showDateTime=true',
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        configFile,
+      ],
+      // Its own process group, so stop() reaches every thread and child the JVM may have.
+      { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout!.pipe(out);
+    child.stderr!.pipe(out);
+    // If this process goes away without calling stop(), do not leave a broker behind.
+    const orphanGuard = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    process.once('exit', orphanGuard);
+    const kill = async (signal: 'SIGTERM' | 'SIGKILL') => {
+      process.removeListener('exit', orphanGuard);
+      if (signal === 'SIGKILL') orphanGuard();
+      await killGroup(child, 10_000);
+      out.end();
+    };
+    const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
+      while (!(await canConnect(port))) {
+        if (child.exitCode !== null) throw new Error(`the broker exited with code ${child.exitCode}; see ${logFile}`);
+        if (Date.now() > deadline) throw new Error(`the broker did not open port ${port} in time; see ${logFile}`);
+        await sleep(100);
+      }
+      // An open port is not a usable broker: wait until it lists itself in metadata (registered, unfenced).
+      const { clusterReady } = await import('../../runtime/kafka/kafka-adapter.ts');
+      await clusterReady(brokers, deadline - Date.now());
+    } catch (error) {
+      await kill('SIGKILL');
+      throw error;
     }
+    return { child, kill, startupMs: Math.round(performance.now() - started) };
   };
-  process.once('exit', orphanGuard);
 
+  let current = await jvm().catch((error: unknown) => {
+    if (ownsLogDir) rmSync(logDir, { recursive: true, force: true });
+    throw error;
+  });
+  const startupMs = current.startupMs;
   const stop = async () => {
-    process.removeListener('exit', orphanGuard);
-    await killGroup(child, 10_000);
-    out.end();
+    await current.kill('SIGTERM');
     if (ownsLogDir) rmSync(logDir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
-  const brokers = [`127.0.0.1:${port}`];
-  try {
-    while (!(await canConnect(port))) {
-      if (child.exitCode !== null) throw new Error(`the broker exited with code ${child.exitCode}; see ${logFile}`);
-      if (Date.now() > deadline) throw new Error(`the broker did not open port ${port} in time; see ${logFile}`);
-      await sleep(100);
-    }
-    // An open port is not a usable broker: wait until it lists itself in metadata (registered, unfenced).
-    const { clusterReady } = await import('../../runtime/kafka/kafka-adapter.ts');
-    await clusterReady(brokers, deadline - Date.now());
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { brokers, logDir, pid: child.pid!, startupMs: Math.round(performance.now() - started), stop };
+  // The same node again, on its ports and data: what clients see when a broker is bounced.
+  const restart = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', downMs = 0) => {
+    await current.kill(signal);
+    if (downMs > 0) await sleep(downMs);
+    current = await jvm();
+  };
+  return {
+    brokers,
+    logDir,
+    get pid() {
+      return current.child.pid!;
+    },
+    startupMs,
+    stop,
+    restart,
+  };
 }
 
 if (import.meta.main) {

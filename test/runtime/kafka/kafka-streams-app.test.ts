@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecordPartitioner } from '../../../runtime/record-partitioner.ts';
-import { J, S } from '../../helpers/driver.ts';
+import { J } from '../../helpers/driver.ts';
 import { eventually, kafkaFactory, produce, readTopic, uniqueName } from '../../helpers/kafka.ts';
 import { instances } from './instances.ts';
 import { countsReach, SECTORS, SYMBOLS, orders, ordersTopology, setUpTopics } from './topology-fixtures.ts';
