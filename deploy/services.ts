@@ -1,10 +1,13 @@
 // What each deployed service may touch: its topics, its tables, its ids on the cluster. The IAM policies, the
 // container settings and the scaling rules are all derived from this one list, so a grant is reviewed here.
 
+import type { RiskConfig } from '../apps/config.ts';
 import { consoleTopics } from '../apps/console/kafka-backend.ts';
 import type { TableId } from '../apps/dynamodb/tables.ts';
 import { liveGeneratorTopics } from '../apps/generator/live.ts';
+import { appNamed } from '../apps/registry.ts';
 import { Topics, type TopicName } from '../apps/schemas/topics.ts';
+import { resolveTopicName } from '../runtime/kafka/internal-topics.ts';
 
 export const serviceNames = ['killswitch-aggregator', 'order-router', 'risk-signals', 'margin', 'enforcement', 'generator', 'console'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -100,7 +103,8 @@ export const services: Readonly<Record<ServiceName, ServiceSpec>> = {
     reads: [...consoleTopics.follows],
     readsInternal: [consoleTopics.enforcementChangelog(ENFORCEMENT_ID)],
     writes: [...consoleTopics.writes],
-    tables: { write: [], read: ['auditIndex', 'stateCache', 'accountState'] },
+    // It serves what it follows on the topics; apps/console reads no table.
+    tables: { write: [], read: [] },
     command: ['console'],
   },
 };
@@ -113,4 +117,17 @@ export function consumesPartitions(spec: ServiceSpec): boolean {
 /** Only the streams apps join consumer groups; the console and the generator use none. */
 export function usesGroups(spec: ServiceSpec): boolean {
   return spec.kind === ServiceKind.STREAMS;
+}
+
+/**
+ * The topics a streams app's consumer group (its application id) subscribes to and commits offsets on, named as
+ * the runtime names them: its tasks' source topics, the repartition topics it writes and reads back included
+ * (`<application id>-…`), its global tables not (they are read by offset, outside the group). Taken from the
+ * topology itself, like the runtime's own topic plan.
+ */
+export function consumerGroupTopics(spec: ServiceSpec, risk: RiskConfig): string[] {
+  if (!usesGroups(spec)) return [];
+  const topology = appNamed(spec.name).build(risk, {});
+  const sources = topology.subtopologies().flatMap((sub) => sub.sourceTopics.map((t) => resolveTopicName(topology, spec.applicationId, t)));
+  return [...new Set(sources)];
 }

@@ -135,7 +135,7 @@ export class RiskStreamsStack extends Stack {
       if (isConsole) {
         consoleService = new ConsoleService(this, 'Console', { config, cluster, task, securityGroup, subnets: privateSubnets, accessLogs });
       } else {
-        streamServices.set(name, new StreamService(this, `${name}Service`, { spec, settings, config, cluster, task, securityGroup, subnets: privateSubnets }));
+        streamServices.set(name, new StreamService(this, `${name}Service`, { spec, settings, config, kafka: this.kafka, cluster, task, securityGroup, subnets: privateSubnets }));
       }
     }
     this.tasks = tasks;

@@ -9,7 +9,7 @@ import { type KafkaConnectionOptions, PlatformaticKafkaFactory } from '../../run
 import { KafkaStreamsApp, type KafkaStreamsOptions } from '../../runtime/kafka/kafka-streams-app.ts';
 import { IsolationLevel, partitionKey, type Fetcher, type GroupMembership, type OutgoingRecord, type OutputProducer, type TopicPartition, type TopicSpec } from '../../runtime/kafka/ports.ts';
 import { allPartitions, readToEnd } from '../../runtime/kafka/topic-reader.ts';
-import { ensureTopics, type EnsureTopicsResult } from '../../runtime/kafka/topic-provisioning.ts';
+import { ensureTopics, type EnsureTopicsOptions, type EnsureTopicsResult } from '../../runtime/kafka/topic-provisioning.ts';
 import { RecordPartitioner } from '../../runtime/record-partitioner.ts';
 import type { FileRecord } from '../../runtime/replay/record-files.ts';
 import type { StoreType } from '../../topology/options.ts';
@@ -29,13 +29,14 @@ export function contractTopicSpecs(partitions: number): TopicSpec[] {
 }
 
 /**
- * Creates the contract's missing topics with the contract's configs as written (self-managed Kafka); fails when
- * an existing one has another partition count.
+ * Creates the contract's missing topics with the contract's configs, fitted to the cluster's profile (default
+ * `kafka`: as written; `msk-serverless` drops and logs the keys it refuses); fails when an existing one has
+ * another partition count.
  */
-export async function createContractTopics(connection: KafkaConnectionOptions, partitions: number): Promise<EnsureTopicsResult> {
+export async function createContractTopics(connection: KafkaConnectionOptions, partitions: number, options: EnsureTopicsOptions = {}): Promise<EnsureTopicsResult> {
   const admin = new PlatformaticKafkaFactory({ ...connection, clientId: 'risk-streams-topics' }).admin();
   try {
-    return await ensureTopics(admin, contractTopicSpecs(partitions));
+    return await ensureTopics(admin, contractTopicSpecs(partitions), options);
   } finally {
     await admin.close();
   }

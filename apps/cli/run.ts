@@ -11,6 +11,7 @@ import type { Logger } from '../../common/logger.ts';
 import type { ProcessingGuarantee } from '../../runtime/config.ts';
 import { kafkaConnectionFromEnv } from '../../runtime/kafka/connection-env.ts';
 import { KafkaStreamsApp } from '../../runtime/kafka/kafka-streams-app.ts';
+import { type ClusterProfile, clusterProfileFromEnv } from '../../runtime/kafka/topic-provisioning.ts';
 import { loadRiskConfig } from '../config.ts';
 import { pinoLogger } from '../observability/logger.ts';
 import { startObservabilityServer } from '../observability/server.ts';
@@ -41,6 +42,11 @@ export interface RunSettings extends ServiceSettings, HealthSettings {
   /** Create the contract's topics that are missing, `partitions` each, before starting. */
   readonly createTopics: boolean;
   readonly partitions: number;
+  /**
+   * The configs the topics get (TOPIC_CLUSTER_PROFILE, as the deployment's topic task reads it); resolved only
+   * with `createTopics`, else null.
+   */
+  readonly topicProfile: ClusterProfile | null;
   readonly processingGuarantee: ProcessingGuarantee;
   /** Static group membership: a restart within the session timeout keeps the tasks without a rebalance. */
   readonly groupInstanceId: string | undefined;
@@ -59,7 +65,8 @@ const SERVICES = ['generator', 'console'] as const;
 export const runUsage = `run <app> [--brokers host:port,…] [--config FILE] [--state-dir DIR] [--create-topics [--partitions N]]
            [--guarantee at_least_once|exactly_once_v2] [--health-port N] [--instance-id ID] [--application-id ID]
            apps: ${apps.map((a) => a.name).join(', ')}; env: KAFKA_BROKERS, KAFKA_SASL_MECHANISM=AWS_MSK_IAM (+ AWS_REGION),
-           STATE_DIR, SHUTDOWN_TIMEOUT_MS, HEALTH_PORT, KAFKA_APPLICATION_ID, KAFKA_GROUP_INSTANCE_ID, PROCESSING_GUARANTEE, RISK_*
+           STATE_DIR, SHUTDOWN_TIMEOUT_MS, HEALTH_PORT, KAFKA_APPLICATION_ID, KAFKA_GROUP_INSTANCE_ID, PROCESSING_GUARANTEE, RISK_*,
+           TOPIC_CLUSTER_PROFILE=kafka|msk-serverless with --create-topics (required with AWS_MSK_IAM)
   ${generatorUsage}
   ${consoleUsage}`;
 
@@ -89,14 +96,16 @@ export function runSettings(args: readonly string[], env: NodeJS.ProcessEnv): Ru
   if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once_v2') {
     throw new ConfigError(`${flags.guarantee !== undefined ? '--guarantee' : 'PROCESSING_GUARANTEE'}: must be at_least_once or exactly_once_v2, got ${JSON.stringify(guarantee)}`);
   }
+  const createTopics = flags['create-topics'] === true;
   return {
     app,
     ...serviceSettings(flags, env, app.applicationId),
     ...healthSettings(flags, env),
     configFile: flags.config as string | undefined,
     stateDir: nonEmpty(flags['state-dir']) ?? nonEmpty(env.STATE_DIR) ?? join(tmpdir(), 'risk-streams'),
-    createTopics: flags['create-topics'] === true,
+    createTopics,
     partitions: integer(flags.partitions as number | undefined, '--partitions', 1) ?? defaultRunSettings.partitions,
+    topicProfile: createTopics ? clusterProfileFromEnv(env) : null,
     processingGuarantee: guarantee,
     groupInstanceId: nonEmpty(flags['instance-id']) ?? nonEmpty(env.KAFKA_GROUP_INSTANCE_ID),
   };
@@ -120,8 +129,9 @@ export async function runApp(settings: RunSettings, env: NodeJS.ProcessEnv, opti
   const config = loadRiskConfig(settings.configFile, env);
   const connection = await kafkaConnectionFromEnv(env, { brokers: settings.brokers, clientId: settings.applicationId });
   if (settings.createTopics) {
-    const result = await createContractTopics(connection, settings.partitions);
-    log.info({ created: result.created, existing: result.existing.length }, 'contract topics ready');
+    const profile = settings.topicProfile ?? clusterProfileFromEnv(env);
+    const result = await createContractTopics(connection, settings.partitions, { profile, logger: log });
+    log.info({ profile, created: result.created, existing: result.existing.length, dropped: result.dropped.length }, 'contract topics ready');
   }
   const topology = settings.app.build(config, { storeType: 'rocksdb' });
   const streams = new KafkaStreamsApp(

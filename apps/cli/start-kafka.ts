@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafkaConnectionFromEnv } from '../../runtime/kafka/connection-env.ts';
+import { clusterProfileFromEnv } from '../../runtime/kafka/topic-provisioning.ts';
 import type { RiskConfig } from '../config.ts';
 import { KafkaConsoleBackend } from '../console/kafka-backend.ts';
 import { startConsole } from '../console/server.ts';
@@ -34,8 +35,11 @@ export interface KafkaStartOptions {
 
 /** Runs until SIGINT or SIGTERM (or, without the console, until the summary is printed). */
 export async function startOnKafka(options: KafkaStartOptions): Promise<void> {
+  // Before connecting: on MSK a missing TOPIC_CLUSTER_PROFILE fails here, not half-way through.
+  const profile = clusterProfileFromEnv(process.env);
   const connection = await kafkaConnectionFromEnv(process.env, { brokers: options.brokers });
-  const topics = await createContractTopics(connection, 3);
+  const logger = pinoLogger();
+  const topics = await createContractTopics(connection, 3, { profile, logger });
   console.log(`contract topics on ${connection.brokers.join(',')}: ${topics.created.length} created, ${topics.existing.length} already there`);
 
   // Stamped up to now: the broker's time-based retention would soon delete records from a fixed day long past.
@@ -44,7 +48,6 @@ export async function startOnKafka(options: KafkaStartOptions): Promise<void> {
   const records = replayOrder(inputs);
   console.log(`generated ${records.length.toLocaleString('en-US')} input records (${[...inputs].map(([t, r]) => `${t}: ${r.length}`).join(', ')})`);
 
-  const logger = pinoLogger();
   const pipeline = await KafkaPipeline.start({
     connection,
     config: options.config,

@@ -6,12 +6,13 @@
 
 import { pinoLogger } from '../../apps/observability/logger.ts';
 import { kafkaConnectionFromEnv, PlatformaticKafkaFactory } from '../../runtime/kafka/index.ts';
-import { ensureTopics, parseClusterProfile } from '../../runtime/kafka/topic-provisioning.ts';
+import { clusterProfileFromEnv, ensureTopics } from '../../runtime/kafka/topic-provisioning.ts';
 import { parseTopicPlan } from './topic-plan.ts';
 
 const log = pinoLogger({ app: 'topics' });
 const plan = parseTopicPlan(process.env.TOPIC_PLAN);
-const profile = parseClusterProfile(process.env.TOPIC_CLUSTER_PROFILE, 'TOPIC_CLUSTER_PROFILE');
+// The same selection as `risk-streams run --create-topics`; the stack always sets the variable.
+const profile = clusterProfileFromEnv(process.env);
 const admin = new PlatformaticKafkaFactory(await kafkaConnectionFromEnv(process.env, { clientId: 'risk-streams-topics' })).admin();
 try {
   const result = await ensureTopics(admin, plan, { profile, logger: log });

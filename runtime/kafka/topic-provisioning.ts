@@ -5,6 +5,7 @@
 
 import { ConfigError, StreamsError } from '../../common/errors.ts';
 import type { Logger } from '../../common/logger.ts';
+import { SaslMechanism } from './connection-env.ts';
 import type { TopicAdmin, TopicSpec } from './ports.ts';
 
 /** What kind of cluster the topics are created on, which decides the topic configs it accepts. */
@@ -68,6 +69,27 @@ export function parseClusterProfile(raw: string | undefined, source: string): Cl
   const profiles = Object.values(ClusterProfile) as string[];
   if (!profiles.includes(raw.trim())) throw new ConfigError(`${source}: must be one of ${profiles.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw.trim() as ClusterProfile;
+}
+
+/** The variable naming the profile: read by the deployment's topic task and by `risk-streams run --create-topics`. */
+export const CLUSTER_PROFILE_ENV = 'TOPIC_CLUSTER_PROFILE';
+
+/**
+ * The profile to create topics with: TOPIC_CLUSTER_PROFILE when set, else `kafka`. MSK's IAM sign-in
+ * (KAFKA_SASL_MECHANISM=AWS_MSK_IAM) does not decide it: provisioned MSK, which takes every config, signs in the
+ * same way as MSK Serverless, which refuses most. So with it the variable is required rather than guessed.
+ */
+export function clusterProfileFromEnv(env: NodeJS.ProcessEnv): ClusterProfile {
+  const raw = env[CLUSTER_PROFILE_ENV];
+  if (raw !== undefined && raw.trim() !== '') return parseClusterProfile(raw, CLUSTER_PROFILE_ENV);
+  if (env.KAFKA_SASL_MECHANISM?.trim() === SaslMechanism.AWS_MSK_IAM) {
+    throw new ConfigError(
+      `${CLUSTER_PROFILE_ENV}: required to create topics with KAFKA_SASL_MECHANISM=${SaslMechanism.AWS_MSK_IAM}. Set it to ` +
+        `${ClusterProfile.MSK_SERVERLESS} on MSK Serverless (which refuses configs such as min.cleanable.dirty.ratio and segment.ms; ` +
+        `they are dropped and logged) or to ${ClusterProfile.KAFKA} on provisioned MSK`,
+    );
+  }
+  return ClusterProfile.KAFKA;
 }
 
 export interface EnsureTopicsOptions {

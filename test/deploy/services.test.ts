@@ -8,9 +8,9 @@ import { ENFORCEMENT_STORE } from '../../apps/enforcement/topology.ts';
 import { liveGeneratorTopics } from '../../apps/generator/live.ts';
 import { apps } from '../../apps/registry.ts';
 import { Topics } from '../../apps/schemas/topics.ts';
-import { services, serviceNames, ServiceKind } from '../../deploy/services.ts';
+import { consumerGroupTopics, services, serviceNames, ServiceKind } from '../../deploy/services.ts';
 import { contractTopics } from '../../deploy/topics.ts';
-import { changelogTopic } from '../../runtime/kafka/internal-topics.ts';
+import { changelogTopic, planTopics } from '../../runtime/kafka/internal-topics.ts';
 
 describe('service manifest', () => {
   it.each(apps.map((a) => [a.name, a] as const))('%s: reads and writes exactly its topology topics', (name, app) => {
@@ -41,6 +41,17 @@ describe('service manifest', () => {
     expect(services.generator.writes).toEqual(liveGeneratorTopics);
     expect(services.generator.writes).not.toContain(Topics.KILLSWITCH_COMMANDS);
     for (const name of serviceNames.filter((n) => services[n].kind === ServiceKind.STREAMS)) expect(services[name].readsInternal).toEqual([]);
+  });
+
+  it.each(apps.map((a) => [a.name, a] as const))('%s: lag is watched on exactly the topics its group subscribes to', (name, app) => {
+    const spec = services[name as keyof typeof services];
+    const plan = planTopics(app.build(defaultRiskConfig, {}), spec.applicationId, new Map(contractTopics.map((t) => [t, 3])), 3);
+    expect(consumerGroupTopics(spec, defaultRiskConfig).sort()).toEqual([...plan.sourceTopics].sort());
+  });
+
+  it('watches no lag for the generator and the console, which join no group', () => {
+    expect(consumerGroupTopics(services.generator, defaultRiskConfig)).toEqual([]);
+    expect(consumerGroupTopics(services.console, defaultRiskConfig)).toEqual([]);
   });
 
   it('gives every streams app its own application id', () => {

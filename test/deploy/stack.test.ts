@@ -7,7 +7,9 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultRiskConfig } from '../../apps/config.ts';
 import { tableNames, tables, type TableId } from '../../apps/dynamodb/tables.ts';
+import { appNamed } from '../../apps/registry.ts';
 import { HEALTH_PATH } from '../../apps/console/server.ts';
 import { topicConfigs, Topics } from '../../apps/schemas/topics.ts';
 import { deployConfig } from '../../deploy/config.ts';
@@ -153,13 +155,19 @@ describe('least privilege', () => {
     expect(policies.actions().filter((a) => a.endsWith('*'))).toEqual([]);
   });
 
+  it('gives the console no DynamoDB action at all: it reads everything it shows from the topics', () => {
+    expect(services.console.tables).toEqual({ write: [], read: [] });
+    expect(policiesOf('console').actions().filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect(Object.keys(envOf(containerOf('console'))).filter((k) => k.startsWith('DYNAMODB_'))).toEqual([]);
+  });
+
   it.each(serviceNames)('%s touches only its own tables', (name) => {
     const policies = policiesOf(name);
     const spec = services[name];
     const tableArn = (id: TableId) => `<${logicalId(stack, stack.tables.tables[id])}.Arn>`;
     for (const id of Object.keys(tables) as TableId[]) {
       expect(policies.allows('dynamodb:BatchWriteItem', tableArn(id)), `${name} writes ${id}`).toBe(spec.tables.write.includes(id));
-      // The sinks only write (the margin-call annotation is a conditional UpdateItem); only the console queries.
+      // The sinks only write (the margin-call annotation is a conditional UpdateItem); no service queries.
       expect(policies.allows('dynamodb:UpdateItem', tableArn(id)), `${name} updates ${id}`).toBe(spec.tables.write.includes(id));
       expect(policies.allows('dynamodb:Query', tableArn(id)), `${name} reads ${id}`).toBe(spec.tables.read.includes(id));
       expect(policies.allows('dynamodb:PutItem', tableArn(id)), `${name} puts ${id}`).toBe(spec.tables.write.includes(id));
@@ -199,22 +207,72 @@ describe('services', () => {
     expect(resources[logGroup.Ref].Properties).toMatchObject({ LogGroupName: `/risk/dev/${name}`, RetentionInDays: 30 });
   });
 
-  it.each(serviceNames.filter((n) => consumesPartitions(services[n])))('%s scales on its consumer lag, up to its partitions', (name) => {
+  // The topics each group commits offsets on: its sources, not the router's global kill-switch table, and for
+  // margin its repartition and foreign-key join topics, named as the runtime names them.
+  const marginInternal = (() => {
+    const topology = appNamed('margin').build(defaultRiskConfig, {});
+    return topology.subtopologies().flatMap((s) => s.sourceTopics.filter((t) => topology.isInternalTopic(t)).map((t) => `margin-${t}`));
+  })();
+  it("watches margin's repartition and join topics too, as the runtime names them", () => {
+    expect(marginInternal).toHaveLength(4);
+    expect(marginInternal).toEqual(expect.arrayContaining(['margin-margin-rows-repartition', 'margin-margin-accounts-repartition']));
+  });
+  const lagTopics: Record<string, string[]> = {
+    'killswitch-aggregator': [Topics.KILLSWITCH_COMMANDS],
+    'order-router': [Topics.ORDERS],
+    'risk-signals': [Topics.ORDERS],
+    margin: [Topics.FILLS, Topics.PRICES, Topics.BETAS, Topics.CASH, ...marginInternal],
+    enforcement: [Topics.MARGIN_CALC, Topics.STRESS, Topics.FILLS],
+  };
+  type MetricQuery = { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number } };
+  const groupOf = (alarm: Resources[string]) =>
+    ((alarm.Properties.Metrics ?? []) as MetricQuery[]).flatMap((m) => m.MetricStat?.Metric.Dimensions ?? []).find((d) => d.Name === 'Consumer Group')?.Value;
+
+  it.each(serviceNames.filter((n) => consumesPartitions(services[n])))('%s scales on the lag MSK reports for its group, up to its partitions', (name) => {
     const target = ofType('AWS::ApplicationAutoScaling::ScalableTarget').find(([id]) => id.startsWith(name.replace(/-/g, '')));
     expect(target, `scalable target of ${name}`).toBeDefined();
     expect(target![1].Properties.MaxCapacity).toBeLessThanOrEqual(3);
-    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, r]) => r.Properties.Dimensions?.[0]?.Value === name);
-    expect(alarms.map(([, r]) => r.Properties.ComparisonOperator).sort()).toEqual(['GreaterThanOrEqualToThreshold', 'LessThanOrEqualToThreshold']);
+    const group = services[name].applicationId;
+    expect(envOf(containerOf(name)).KAFKA_APPLICATION_ID).toBe(group);
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, r]) => groupOf(r) === group);
+    expect(alarms.map(([, r]) => [r.Properties.ComparisonOperator, r.Properties.Threshold]).sort()).toEqual([
+      ['GreaterThanOrEqualToThreshold', 5000],
+      ['LessThanOrEqualToThreshold', 100],
+    ]);
     for (const [, alarm] of alarms) {
-      expect(alarm.Properties).toMatchObject({ Namespace: 'RiskStreams', MetricName: 'ConsumerLag', Dimensions: [{ Name: 'service', Value: name }] });
+      const queries = alarm.Properties.Metrics as MetricQuery[];
+      const stats = queries.filter((q) => q.MetricStat !== undefined);
+      const [sum] = queries.filter((q) => q.Expression !== undefined);
+      expect(sum).toMatchObject({ Expression: `SUM([${stats.map((q) => q.Id).join(', ')}])`, ReturnData: true });
+      for (const q of stats) {
+        expect(q.MetricStat).toMatchObject({ Metric: { Namespace: 'AWS/Kafka', MetricName: 'SumOffsetLag' }, Stat: 'Maximum', Period: 60 });
+        expect(q.ReturnData).toBe(false);
+        const dims = Object.fromEntries(q.MetricStat!.Metric.Dimensions.map((d) => [d.Name, d.Value]));
+        expect(Object.keys(dims).sort()).toEqual(['Cluster Name', 'Consumer Group', 'Topic']);
+        expect(dims['Cluster Name']).toBe(CLUSTER);
+        expect(dims['Consumer Group']).toBe(group);
+      }
+      const topics = stats.map((q) => q.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'Topic')!.Value);
+      expect(topics.sort()).toEqual([...lagTopics[name]].sort());
+      // No data (a rebalance, nothing committed yet) must neither add nor remove a task.
+      expect(alarm.Properties).toMatchObject({ TreatMissingData: 'notBreaching', EvaluationPeriods: 3 });
+      expect(alarm.Properties).not.toHaveProperty('Namespace');
       expect(alarm.Properties.AlarmActions).toHaveLength(1);
     }
+  });
+
+  it('keeps no alarm on the custom lag metric nothing publishes', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(2 * Object.keys(lagTopics).length);
+    expect(JSON.stringify(alarms)).not.toContain('ConsumerLag');
   });
 
   it('scales neither the generator nor the console, which consume no partitions', () => {
     const targets = ofType('AWS::ApplicationAutoScaling::ScalableTarget').map(([id]) => id);
     expect(targets.some((id) => id.startsWith('generator') || id.startsWith('Console'))).toBe(false);
     expect(services.generator.kind).toBe(ServiceKind.PRODUCER);
+    const groups = new Set(ofType('AWS::CloudWatch::Alarm').map(([, r]) => groupOf(r)));
+    expect(groups.has('generator') || groups.has('console')).toBe(false);
   });
 
   it('runs the image built from deploy/Dockerfile, linux-x64 for the RocksDB binding', () => {

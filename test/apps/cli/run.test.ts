@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../apps/cli/commands.ts';
+import { contractTopicSpecs } from '../../../apps/cli/kafka-pipeline.ts';
 import { runSettings } from '../../../apps/cli/run.ts';
+import { Topics } from '../../../apps/schemas/topics.ts';
 import { ConfigError } from '../../../common/errors.ts';
+import { ClusterProfile, fitTopicConfigs, mskServerlessTopicConfigKeys } from '../../../runtime/kafka/topic-provisioning.ts';
 
 describe('risk-streams run: settings', () => {
   it('takes what a deployed container gets from its environment', () => {
@@ -55,5 +58,34 @@ describe('risk-streams run: settings', () => {
     expect(() => runSettings(['margin', '--guarantee', 'maybe'], {})).toThrow(/^--guarantee: /);
     expect(() => runSettings(['margin'], { PROCESSING_GUARANTEE: 'maybe' })).toThrow(/^PROCESSING_GUARANTEE: /);
     expect(() => runSettings(['margin', '--brokers', 'nohost'], {})).toThrow('--brokers: "nohost" is not host:port');
+  });
+});
+
+describe('risk-streams run --create-topics: the cluster profile', () => {
+  const iam = { KAFKA_SASL_MECHANISM: 'AWS_MSK_IAM', AWS_REGION: 'eu-west-1' };
+
+  it('creates the contract configs as written on self-managed Kafka, and resolves nothing without the flag', () => {
+    expect(runSettings(['margin', '--create-topics'], {}).topicProfile).toBe(ClusterProfile.KAFKA);
+    expect(runSettings(['margin'], {}).topicProfile).toBeNull();
+    // A deployed service never creates topics, so it needs no profile even on MSK.
+    expect(runSettings(['margin'], iam).topicProfile).toBeNull();
+  });
+
+  it('takes TOPIC_CLUSTER_PROFILE as the topic task does, so MSK Serverless gets only the configs it accepts', () => {
+    const s = runSettings(['killswitch-aggregator', '--create-topics'], { ...iam, TOPIC_CLUSTER_PROFILE: 'msk-serverless' });
+    expect(s.topicProfile).toBe(ClusterProfile.MSK_SERVERLESS);
+    const { topics, dropped } = fitTopicConfigs(contractTopicSpecs(3), s.topicProfile!);
+    for (const t of topics) for (const key of Object.keys(t.config ?? {})) expect(mskServerlessTopicConfigKeys.has(key), `${t.name} ${key}`).toBe(true);
+    expect(topics.find((t) => t.name === Topics.KILLSWITCH_STATE)!.config).toEqual({ 'cleanup.policy': 'compact' });
+    expect(dropped.map((d) => d.key)).toEqual(['min.cleanable.dirty.ratio', 'segment.ms']);
+    expect(runSettings(['margin', '--create-topics'], { ...iam, TOPIC_CLUSTER_PROFILE: 'kafka' }).topicProfile).toBe(ClusterProfile.KAFKA);
+  });
+
+  it('does not guess on MSK IAM, which provisioned MSK and MSK Serverless share: it asks for the variable', () => {
+    expect(() => runSettings(['margin', '--create-topics'], iam)).toThrow(ConfigError);
+    expect(() => runSettings(['margin', '--create-topics'], iam)).toThrow(
+      /^TOPIC_CLUSTER_PROFILE: required to create topics with KAFKA_SASL_MECHANISM=AWS_MSK_IAM\. Set it to msk-serverless on MSK Serverless .* or to kafka on provisioned MSK$/,
+    );
+    expect(() => runSettings(['margin', '--create-topics'], { TOPIC_CLUSTER_PROFILE: 'serverless' })).toThrow(/^TOPIC_CLUSTER_PROFILE: must be one of kafka, msk-serverless/);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { topicConfigs, Topics } from '../../../apps/schemas/topics.ts';
 import type { Logger } from '../../../common/logger.ts';
 import type { TopicAdmin, TopicSpec } from '../../../runtime/kafka/ports.ts';
-import { ClusterProfile, ensureTopics, fitTopicConfigs, mskServerlessTopicConfigKeys, parseClusterProfile } from '../../../runtime/kafka/topic-provisioning.ts';
+import { ClusterProfile, clusterProfileFromEnv, ensureTopics, fitTopicConfigs, mskServerlessTopicConfigKeys, parseClusterProfile } from '../../../runtime/kafka/topic-provisioning.ts';
 import { kafkaFactory, uniqueName } from '../../helpers/kafka.ts';
 
 class FakeAdmin implements TopicAdmin {
@@ -63,6 +63,15 @@ describe('fitTopicConfigs', () => {
     expect(parseClusterProfile(undefined, 'TOPIC_CLUSTER_PROFILE')).toBe(ClusterProfile.KAFKA);
     expect(parseClusterProfile(' msk-serverless ', 'TOPIC_CLUSTER_PROFILE')).toBe(ClusterProfile.MSK_SERVERLESS);
     expect(() => parseClusterProfile('msk', 'TOPIC_CLUSTER_PROFILE')).toThrow(/^TOPIC_CLUSTER_PROFILE: must be one of kafka, msk-serverless/);
+  });
+
+  it('takes TOPIC_CLUSTER_PROFILE from the environment, and requires it with MSK IAM rather than guess', () => {
+    expect(clusterProfileFromEnv({})).toBe(ClusterProfile.KAFKA);
+    expect(clusterProfileFromEnv({ TOPIC_CLUSTER_PROFILE: 'msk-serverless', KAFKA_SASL_MECHANISM: 'AWS_MSK_IAM' })).toBe(ClusterProfile.MSK_SERVERLESS);
+    expect(clusterProfileFromEnv({ TOPIC_CLUSTER_PROFILE: 'kafka', KAFKA_SASL_MECHANISM: 'AWS_MSK_IAM' })).toBe(ClusterProfile.KAFKA);
+    // Provisioned MSK signs in with IAM too, so the mechanism alone does not say which configs the cluster takes.
+    expect(() => clusterProfileFromEnv({ KAFKA_SASL_MECHANISM: ' AWS_MSK_IAM ', TOPIC_CLUSTER_PROFILE: ' ' })).toThrow(/^TOPIC_CLUSTER_PROFILE: required to create topics with KAFKA_SASL_MECHANISM=AWS_MSK_IAM/);
+    expect(() => clusterProfileFromEnv({ TOPIC_CLUSTER_PROFILE: 'msk' })).toThrow(/^TOPIC_CLUSTER_PROFILE: must be one of/);
   });
 });
 
