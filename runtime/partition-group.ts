@@ -13,14 +13,16 @@ interface Queue {
 
 export class PartitionGroup {
   readonly #queues: Queue[] = [];
-  readonly #byId = new Map<string, Queue>();
+  /** Queues by topic, then by partition number: routing a record builds no "topic:partition" string. */
+  readonly #byTopic = new Map<string, Array<Queue | undefined>>();
   #idleSince: number | null = null;
 
   addPartition(topic: string, partition: number): void {
-    const id = `${topic}:${partition}`;
-    if (this.#byId.has(id)) return;
+    let partitions = this.#byTopic.get(topic);
+    if (partitions === undefined) this.#byTopic.set(topic, (partitions = []));
+    if (partitions[partition] !== undefined) return;
     const queue: Queue = { topic, partition, records: [], head: 0 };
-    this.#byId.set(id, queue);
+    partitions[partition] = queue;
     this.#queues.push(queue);
     this.#queues.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   }
@@ -30,7 +32,7 @@ export class PartitionGroup {
   }
 
   add(records: readonly ConsumedRecord[]): void {
-    for (const record of records) this.#byId.get(`${record.topic}:${record.partition}`)!.records.push(record);
+    for (const record of records) this.#queue(record.topic, record.partition)!.records.push(record);
   }
 
   get buffered(): number {
@@ -40,7 +42,7 @@ export class PartitionGroup {
   }
 
   bufferedFor(topic: string, partition: number): number {
-    const q = this.#byId.get(`${topic}:${partition}`);
+    const q = this.#queue(topic, partition);
     return q === undefined ? 0 : q.records.length - q.head;
   }
 
@@ -83,6 +85,10 @@ export class PartitionGroup {
       best.head = 0;
     }
     return record;
+  }
+
+  #queue(topic: string, partition: number): Queue | undefined {
+    return this.#byTopic.get(topic)?.[partition];
   }
 
   #smallest(): Queue | null {

@@ -36,10 +36,20 @@ export interface TaskOptions {
 }
 
 interface CompiledSource {
+  readonly topic: string;
   readonly node: SourceNode;
   readonly keySerde: Serde<any>;
   readonly valueSerde: Serde<any>;
   readonly children: RuntimeNode[];
+  /** This topic's consumed positions by partition number, each created at the partition's first record. */
+  readonly positions: Array<ConsumedPosition | undefined>;
+}
+
+/** The last offset the task took from one input partition; updated in place, so a record allocates nothing here. */
+interface ConsumedPosition {
+  readonly topic: string;
+  readonly partition: number;
+  offset: bigint;
 }
 
 export class StreamTask implements Scheduler {
@@ -52,7 +62,8 @@ export class StreamTask implements Scheduler {
   readonly #nodes: RuntimeNode[] = [];
   readonly #streamTimeQueue = new PunctuationQueue();
   readonly #wallClockQueue = new PunctuationQueue();
-  readonly #consumedOffsets = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  /** In the order their partitions were first consumed, which is the order commits list them in. */
+  readonly #consumed: ConsumedPosition[] = [];
   readonly #partitioner = new RecordPartitioner();
   readonly #processed: Sensor;
   readonly #dropped: Sensor;
@@ -104,7 +115,8 @@ export class StreamTask implements Scheduler {
         const keySerde = resolveSerde(def.keySerde, this.#defaults, 'key');
         const valueSerde = resolveSerde(def.valueSerde, this.#defaults, 'value');
         for (const topic of def.topics) {
-          this.#sources.set(options.resolveTopic(topic), { node: def, keySerde, valueSerde, children });
+          const real = options.resolveTopic(topic);
+          this.#sources.set(real, { topic: real, node: def, keySerde, valueSerde, children, positions: [] });
         }
       }
     }
@@ -138,11 +150,8 @@ export class StreamTask implements Scheduler {
     const ctx = this.context;
     const started = this.#processLatency.start();
     ctx.currentRecord = record;
-    this.#consumedOffsets.set(`${record.topic}:${record.partition}`, {
-      topic: record.topic,
-      partition: record.partition,
-      offset: record.offset,
-    });
+    const position = source.positions[record.partition] ?? this.#firstConsumed(source, record.partition);
+    position.offset = record.offset;
 
     let key: unknown;
     let value: unknown;
@@ -209,7 +218,14 @@ export class StreamTask implements Scheduler {
   prepareCommit(): Array<{ topic: string; partition: number; offset: bigint }> {
     for (const store of this.context.stores.values()) store.flush();
     this.context.commitRequested = false;
-    return [...this.#consumedOffsets.values()].map((o) => ({ ...o, offset: o.offset + 1n }));
+    return this.#consumed.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset + 1n }));
+  }
+
+  #firstConsumed(source: CompiledSource, partition: number): ConsumedPosition {
+    const position: ConsumedPosition = { topic: source.topic, partition, offset: -1n };
+    source.positions[partition] = position;
+    this.#consumed.push(position);
+    return position;
   }
 
   close(): void {

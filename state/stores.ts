@@ -1,11 +1,13 @@
 // Stores: factory of engines (suppliers) and of builders that compose the layers
 // metered → caching → change-logging → engine.
 
+import { ConfigError } from '../common/errors.ts';
 import type { Serde } from '../common/serdes.ts';
 import type { KeyValueBytesStore, KeyValueBytesStoreSupplier, KeyValueStore } from './api/key-value-store.ts';
 import type { StoreBuilder } from './api/store-builder.ts';
 import { timestampedSerde, type ValueAndTimestamp } from './api/value-and-timestamp.ts';
 import { CachingKeyValueStore } from './caching/caching-key-value-store.ts';
+import { checkReadCacheEntries, DEFAULT_READ_CACHE_ENTRIES } from './caching/read-cache.ts';
 import { ChangeLoggingKeyValueStore } from './changelog/change-logging-key-value-store.ts';
 import { inMemoryKeyValueStoreSupplier } from './memory/in-memory-key-value-store.ts';
 import { MeteredKeyValueStore } from './metered/metered-key-value-store.ts';
@@ -31,6 +33,7 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueS
   #logging = true;
   #logConfig: Readonly<Record<string, string>> = {};
   #ttl: { readonly ttlMs: number; readonly options: TtlOptions } | null = null;
+  #readCacheEntries = 0;
 
   constructor(
     supplier: KeyValueBytesStoreSupplier,
@@ -83,11 +86,36 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueS
   /** Entries written more than `ttlMs` of stream time ago are invisible, and purged at commit (see state/ttl). */
   withTtl(ttlMs: number, options: TtlOptions = {}): this {
     checkTtl(ttlMs, options);
+    this.#refuseReadCacheWithTtl(ttlMs, this.#readCacheEntries);
     this.#ttl = { ttlMs, options };
     return this;
   }
   get ttlMs(): number | null {
     return this.#ttl?.ttlMs ?? null;
+  }
+  /**
+   * A cache of up to `maxEntries` decoded values in front of the store, for stores read far more often than written
+   * (global tables): see MeteredKeyValueStore#withReadCache. Not with a ttl, whose entries vanish without a write.
+   */
+  withReadCache(maxEntries: number = DEFAULT_READ_CACHE_ENTRIES): this {
+    checkReadCacheEntries(maxEntries);
+    this.#refuseReadCacheWithTtl(this.ttlMs, maxEntries);
+    this.#readCacheEntries = maxEntries;
+    return this;
+  }
+  withReadCacheDisabled(): this {
+    this.#readCacheEntries = 0;
+    return this;
+  }
+  /** 0 when the store has no read cache. */
+  get readCacheEntries(): number {
+    return this.#readCacheEntries;
+  }
+
+  #refuseReadCacheWithTtl(ttlMs: number | null, readCacheEntries: number): void {
+    if (ttlMs !== null && readCacheEntries > 0) {
+      throw new ConfigError(`store ${this.name}: a read cache cannot sit in front of a ttl (entries expire without a write)`);
+    }
   }
 
   build(): MeteredKeyValueStore<K, V> {
@@ -99,13 +127,14 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<MeteredKeyValueS
     if (this.#caching) store = new CachingKeyValueStore(store);
     if (ttl !== null) store = new TtlFilterStore(store, ttl.ttlMs, !this.#timestamped);
     const wrap = (serde: Serde<any>): Serde<V> => (this.#timestamped ? (timestampedSerde(serde) as Serde<V>) : serde);
-    return new MeteredKeyValueStore<K, V>(
+    const metered = new MeteredKeyValueStore<K, V>(
       store,
       this.keySerde,
       this.valueSerde === undefined ? undefined : wrap(this.valueSerde),
       this.supplier.metricsScope,
       wrap,
     );
+    return this.#readCacheEntries > 0 ? metered.withReadCache(this.#readCacheEntries) : metered;
   }
 }
 

@@ -70,6 +70,11 @@ export interface Materialized<K, V> {
   readonly logConfig?: Readonly<Record<string, string>>;
   /** Opt-in time-to-live: entries older than stream time − ttlMs are invisible and purged (beyond Kafka Streams). */
   readonly ttlMs?: number;
+  /**
+   * Global tables: decoded values (and absences) kept in front of the store, at most this many; 0 disables. Default
+   * 10,000, or none with a ttl (beyond Kafka Streams).
+   */
+  readonly readCacheMaxEntries?: number;
 }
 /** Fluent form: `Materialized.as('counts').withCachingDisabled()`; a plain object literal works as well. */
 export class MaterializedAs<K, V> implements Materialized<K, V> {
@@ -82,6 +87,7 @@ export class MaterializedAs<K, V> implements Materialized<K, V> {
   readonly loggingEnabled?: boolean;
   readonly logConfig?: Readonly<Record<string, string>>;
   readonly ttlMs?: number;
+  readonly readCacheMaxEntries?: number;
 
   constructor(fields: Materialized<K, V>) {
     Object.assign(this, fields);
@@ -109,6 +115,10 @@ export class MaterializedAs<K, V> implements Materialized<K, V> {
   }
   withTtl(ttlMs: number): MaterializedAs<K, V> {
     return new MaterializedAs({ ...this, ttlMs });
+  }
+  /** Global tables: at most `maxEntries` decoded values cached in front of the store (0: none). */
+  withReadCache(maxEntries: number): MaterializedAs<K, V> {
+    return new MaterializedAs({ ...this, readCacheMaxEntries: maxEntries });
   }
 }
 

@@ -2,6 +2,7 @@
 // Kafka Streams' generated names (KSTREAM-MAPVALUES-0000000003), so names are stable across builds.
 
 import type { StoreBuilder } from '../state/api/store-builder.ts';
+import { DEFAULT_READ_CACHE_ENTRIES } from '../state/caching/read-cache.ts';
 import { tableSourceProcessor } from '../operators/table-source.ts';
 import { GlobalKTable } from './global-ktable.ts';
 import { KStream } from './kstream.ts';
@@ -65,6 +66,10 @@ export class StreamsBuilder {
       return versionedGlobalTable(this, topic, consumed, { ...materialized, supplier });
     }
     const store = materializeTable(this, { ...materialized, loggingEnabled: false, cachingEnabled: false }, `${topic}-`, consumed.keySerde, consumed.valueSerde);
+    // Every task reads a global table on every record, and only its own topic writes it: its decoded values are
+    // worth caching (a ttl would expire them unseen, so none by default there).
+    const readCacheEntries = materialized.readCacheMaxEntries ?? (store.ttlMs === null ? DEFAULT_READ_CACHE_ENTRIES : 0);
+    if (readCacheEntries > 0) store.withReadCache(readCacheEntries);
     const sourceName = consumed.name ?? this.newProcessorName('KSTREAM-SOURCE-');
     const tableName = this.newProcessorName('KTABLE-SOURCE-');
     this.topology.addGlobalStore(store, sourceName, consumed, topic, tableName, tableSourceProcessor(store.name, false));

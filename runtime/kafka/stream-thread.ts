@@ -9,7 +9,7 @@ import type { Clock } from '../../common/time.ts';
 import type { StreamsConfig } from '../config.ts';
 import type { Committer } from './committer.ts';
 import type { KafkaRecordCollector } from './kafka-record-collector.ts';
-import type { Fetcher, GroupGeneration } from './ports.ts';
+import { partitionKey, type Fetcher, type GroupGeneration } from './ports.ts';
 import type { TaskManager } from './task-manager.ts';
 
 export interface StreamThreadOptions {
@@ -141,10 +141,16 @@ export class StreamThread {
         if (collector.failure !== null) throw collector.failure;
         collector.shipIfDue(tasks.buffered === 0);
         const results = await fetching;
-        for (const reset of tasks.addFetched(results)) {
-          // Kafka Streams' default auto.offset.reset: earliest.
-          this.#o.log.warn({ topic: reset.topic, partition: reset.partition, from: String(reset.fetchOffset), to: String(reset.logStartOffset) }, 'offset out of range, resetting to the log start');
-          tasks.seek(reset.topic, reset.partition, reset.logStartOffset);
+        const resets = tasks.addFetched(results);
+        if (resets.length > 0) {
+          // Kafka Streams' default auto.offset.reset: earliest, looked up with ListOffsets (an error response's
+          // log start offset is -1, not an offset).
+          const starts = await fetcher.beginningOffsets(resets);
+          for (const reset of resets) {
+            const to = starts.get(partitionKey(reset.topic, reset.partition));
+            this.#o.log.warn({ topic: reset.topic, partition: reset.partition, from: String(reset.fetchOffset), to: String(to) }, 'offset out of range, resetting to the log start');
+            if (to !== undefined) tasks.seek(reset.topic, reset.partition, to);
+          }
         }
         if ((clock.now() - this.#lastCommit >= config.commitIntervalMs || tasks.commitRequested) && this.#o.commitDeferred?.() !== true) await this.commit();
       }

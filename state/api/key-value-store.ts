@@ -28,7 +28,13 @@ export interface KeyValueStore<K, V> extends StateStore, ReadOnlyKeyValueStore<K
 }
 
 /** The layer contract below the metered store: keys and values as bytes, ordered by unsigned byte comparison. */
-export interface KeyValueBytesStore extends KeyValueStore<Buffer, Buffer>, RestoreTarget {}
+export interface KeyValueBytesStore extends KeyValueStore<Buffer, Buffer>, RestoreTarget {
+  /**
+   * Engines only: deletes every key with from ≤ key < to (from null: from the first key) in one operation. Nothing
+   * is logged, so only layers whose deletes need no changelog (retention dropping whole segments) may call it.
+   */
+  deleteRange?(from: Buffer | null, to: Buffer): void;
+}
 
 /** Creates the engine of a store (memory or RocksDB). */
 export interface KeyValueBytesStoreSupplier {

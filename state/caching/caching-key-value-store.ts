@@ -34,6 +34,12 @@ const ENTRY_OVERHEAD_BYTES = 64;
 export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
   /** Insertion order is write order: the oldest write is evicted first. */
   readonly #cache = new Map<string, CacheEntry>();
+  /**
+   * Where eviction stopped: every entry before it has been evicted (a rewritten entry moves to the back), so the next
+   * eviction goes on from here. A walk from the start would first step over the slots the map still keeps for the
+   * entries deleted since its last compaction, thousands on a full cache, on every put.
+   */
+  #evictionCursor: MapIterator<CacheEntry> | null = null;
   /** The ids of the dirty entries, sorted: a range read merges only those within its bounds. */
   readonly #dirtyIds = new SortedIdList();
   /** The same ids in write order (oldest first): a flush visits only these, not the whole cache. */
@@ -163,6 +169,7 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
   override close(): void {
     this.flush();
     this.#cache.clear();
+    this.#evictionCursor = null;
     this.#bytes = 0;
     super.close();
   }
@@ -185,12 +192,19 @@ export class CachingKeyValueStore extends WrappedKeyValueBytesStore {
     this.#bytes += bytes;
   }
 
+  /** Evicts the oldest entries (insertion order; a put moves its key to the back), writing dirty ones through. */
   #evictIfFull(): void {
-    if (this.#bytes <= this.#maxBytes) return;
-    for (const [id, entry] of this.#cache) {
-      if (this.#bytes <= this.#maxBytes) break;
+    while (this.#bytes > this.#maxBytes) {
+      let next = this.#evictionCursor?.next();
+      if (next === undefined || next.done === true) {
+        // A finished iterator stays finished, even when entries are added after it.
+        this.#evictionCursor = this.#cache.values();
+        next = this.#evictionCursor.next();
+        if (next.done === true) return;
+      }
+      const entry = next.value;
       if (entry.dirty) this.#writeThrough(entry);
-      this.#cache.delete(id);
+      this.#cache.delete(entry.id);
       this.#bytes -= entry.bytes;
     }
   }

@@ -66,6 +66,20 @@ export class InMemoryKeyValueStore implements KeyValueBytesStore {
     return old;
   }
 
+  deleteRange(from: Buffer | null, to: Buffer): void {
+    if (!this.#open) throw new StateStoreError(`store ${this.name} is not open`);
+    const hi = to.toString('latin1');
+    const doomed: string[] = [];
+    this.#index().scan(from === null ? null : from.toString('latin1'), hi, false, (id) => {
+      if (id < hi) doomed.push(id);
+      return id < hi;
+    });
+    for (const id of doomed) {
+      this.#entries.delete(id);
+      this.#ids!.remove(id);
+    }
+  }
+
   restoreBatch(records: ReadonlyArray<ChangelogRecord>): void {
     for (const record of records) this.put(record.key, record.value);
   }

@@ -8,6 +8,7 @@ import type { Serde, Serializer } from '../../common/serdes.ts';
 import type { KeyValueBytesStore, KeyValueStore } from '../api/key-value-store.ts';
 import type { ChangelogRecord, StateStoreContext } from '../api/state-store.ts';
 import { CachingKeyValueStore } from '../caching/caching-key-value-store.ts';
+import { NOT_CACHED, ReadCache } from '../caching/read-cache.ts';
 import type { Headers } from '../../common/record.ts';
 
 export type TypedFlushListener<K, V> = (key: K, newValue: V | null, oldValue: V | null, timestamp: number, headers: Headers) => void;
@@ -23,6 +24,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   #putLatency: LatencySampler | null = null;
   #getLatency: LatencySampler | null = null;
   #flushLatency: Sensor | null = null;
+  #readCache: ReadCache<V> | null = null;
   #open = false;
 
   /** Serdes left undefined are taken from the context's defaults at init. */
@@ -60,8 +62,20 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
       this.#getLatency = context.metrics.sampler('store_get_latency', tags);
       this.#flushLatency = context.metrics.histogram('store_flush_latency', tags, LATENCY_BOUNDS_MS);
     }
+    this.#readCache?.clear();
     this.inner.init(context);
     this.#open = true;
+  }
+
+  /**
+   * Keeps up to `maxEntries` decoded values (and absences) in front of the layers below, for read-mostly stores
+   * (global tables). Every write through this store drops the key's entry first. Values read are shared between
+   * reads: callers must not mutate them. Writes that bypass this store, or values that change without a write (a
+   * time-to-live), would go unseen, so the builder refuses those combinations.
+   */
+  withReadCache(maxEntries: number): this {
+    this.#readCache = new ReadCache<V>(maxEntries);
+    return this;
   }
 
   /** Wires the record cache's flushes to typed callbacks; false when the store has no cache. */
@@ -86,15 +100,32 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   get(key: K): V | undefined {
     const started = this.#getLatency?.start() ?? -1;
-    const bytes = this.inner.get(this.#key(key));
+    const keyBytes = this.#key(key);
+    const cache = this.#readCache;
+    let value: V | undefined;
+    if (cache === null) {
+      value = this.#read(keyBytes);
+    } else {
+      const id = keyBytes.toString('latin1');
+      const cached = cache.get(id);
+      if (cached === NOT_CACHED) {
+        value = this.#read(keyBytes);
+        cache.set(id, value);
+      } else {
+        value = cached;
+      }
+    }
     this.#gets?.record();
     this.#getLatency?.end(started);
-    return bytes === undefined ? undefined : (this.valueSerde.deserialize(bytes, this.name) ?? undefined);
+    return value;
   }
 
   put(key: K, value: V | null): void {
     const started = this.#putLatency?.start() ?? -1;
-    this.inner.put(this.#key(key), this.valueSerde.serialize(value, this.name));
+    const keyBytes = this.#key(key);
+    const valueBytes = this.valueSerde.serialize(value, this.name);
+    this.#forget(keyBytes);
+    this.inner.put(keyBytes, valueBytes);
     this.#puts?.record();
     this.#putLatency?.end(started);
   }
@@ -102,7 +133,9 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   putIfAbsent(key: K, value: V): V | undefined {
     const bytes = this.valueSerde.serialize(value, this.name);
     if (bytes === null) throw new StateStoreError(`putIfAbsent on ${this.name}: value serialized to null`);
-    const existing = this.inner.putIfAbsent(this.#key(key), bytes);
+    const keyBytes = this.#key(key);
+    this.#forget(keyBytes);
+    const existing = this.inner.putIfAbsent(keyBytes, bytes);
     return existing === undefined ? undefined : (this.valueSerde.deserialize(existing, this.name) ?? undefined);
   }
 
@@ -111,7 +144,9 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   delete(key: K): V | undefined {
-    const old = this.inner.delete(this.#key(key));
+    const keyBytes = this.#key(key);
+    this.#forget(keyBytes);
+    const old = this.inner.delete(keyBytes);
     return old === undefined ? undefined : (this.valueSerde.deserialize(old, this.name) ?? undefined);
   }
 
@@ -139,6 +174,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     this.#flushLatency?.record(performance.now() - started);
   }
   close(): void {
+    this.#readCache?.clear();
     this.inner.close();
     this.#open = false;
   }
@@ -146,7 +182,18 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return this.#open;
   }
   restoreBatch(records: ReadonlyArray<ChangelogRecord>): void {
+    if (this.#readCache !== null) for (const record of records) this.#forget(record.key);
     this.inner.restoreBatch(records);
+  }
+
+  #read(keyBytes: Buffer): V | undefined {
+    const bytes = this.inner.get(keyBytes);
+    return bytes === undefined ? undefined : (this.valueSerde.deserialize(bytes, this.name) ?? undefined);
+  }
+
+  /** Drops the key's read-cache entry before a write, so a failed write leaves nothing stale either. */
+  #forget(keyBytes: Buffer): void {
+    this.#readCache?.delete(keyBytes.toString('latin1'));
   }
 
   #key(key: K): Buffer {

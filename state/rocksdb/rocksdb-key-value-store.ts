@@ -25,6 +25,8 @@ interface NxtRocksBinding {
   db_init(handle: bigint): NativeDb;
   db_get_many_sync(db: NativeDb, keys: Buffer[], options: object): Array<Buffer | null | undefined>;
   db_get_property(db: NativeDb, property: string): string;
+  /** Without a limit: one DeleteRange over [gte, lt), written at once (not through a batch). */
+  db_clear(db: NativeDb, options: { readonly gte?: Buffer; readonly lt: Buffer }): void;
   batch_init(): NativeBatch;
   batch_put(batch: NativeBatch, key: Buffer, value: Buffer, options: object): void;
   batch_del(batch: NativeBatch, key: Buffer, options: object): void;
@@ -263,6 +265,24 @@ export class RocksDbKeyValueStore implements KeyValueBytesStore {
     const old = this.get(key);
     this.put(key, null);
     return old;
+  }
+
+  /**
+   * Deletes every key in [from, to) (from null: the keyspace start) with one RocksDB range tombstone, where deleting
+   * key by key would cost a read and a tombstone per key. Pending writes in the range are dropped; the tombstone is
+   * written at once, which is safe because no pending write remains that it could order against.
+   */
+  deleteRange(from: Buffer | null, to: Buffer): void {
+    const db = this.#open();
+    const lo = from === null ? null : from.toString('latin1');
+    const hi = to.toString('latin1');
+    if (lo !== null && lo >= hi) return;
+    for (const id of this.#pending.keys()) if ((lo === null || id >= lo) && id < hi) this.#pending.delete(id);
+    try {
+      binding.db_clear(db.native, from === null ? { lt: to } : { gte: from, lt: to });
+    } catch (error) {
+      throw new StateStoreError(`rocksdb store ${this.name} could not delete a key range`, { cause: error });
+    }
   }
 
   /** Restored records land after everything accepted before them, so the pending buffer is written first. */

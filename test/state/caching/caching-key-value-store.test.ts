@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CachingKeyValueStore } from '../../../state/caching/caching-key-value-store.ts';
 import { ChangeLoggingKeyValueStore } from '../../../state/changelog/change-logging-key-value-store.ts';
@@ -82,6 +83,68 @@ describe('CachingKeyValueStore', () => {
     expect(engine.get(b('a'))?.toString()).toBe('1');
     expect(flushed[0][0]).toBe('a');
     expect(cache.cachedBytes).toBeLessThanOrEqual(150);
+  });
+
+  it('evicts in insertion order (a put moves its key to the back), however many evictions ran before', () => {
+    type Op = { kind: 'get' | 'put'; key: string; size: number } | { kind: 'flush' };
+    const key = fc.constantFrom(...'abcdefghijklmnop');
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('put' as const), key, size: fc.integer({ min: 0, max: 40 }) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('get' as const), key, size: fc.constant(0) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const) }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 700 }), fc.array(op, { maxLength: 300 }), (maxBytes, ops) => {
+        const { cache, flushed } = layered(maxBytes);
+        // The model: entries in insertion order, the oldest evicted first, dirty ones written through.
+        const model = new Map<string, { size: number; dirty: boolean }>();
+        /** Value sizes the engine holds. */
+        const stored = new Map<string, number>();
+        const written: string[] = [];
+        let bytes = 0;
+        let hits = 0;
+        const writeThrough = (id: string) => {
+          const entry = model.get(id)!;
+          written.push(id);
+          stored.set(id, entry.size);
+          entry.dirty = false;
+        };
+        const insert = (k: string, size: number, dirty: boolean) => {
+          model.set(k, { size, dirty });
+          bytes += 1 + size + 64;
+          for (const [id, entry] of model) {
+            if (bytes <= maxBytes) break;
+            if (entry.dirty) writeThrough(id);
+            model.delete(id);
+            bytes -= 1 + entry.size + 64;
+          }
+        };
+        for (const o of ops) {
+          if (o.kind === 'flush') {
+            cache.flush();
+            // Dirty entries go in write order, which is their order in the model.
+            for (const [id, entry] of model) if (entry.dirty) writeThrough(id);
+            continue;
+          }
+          if (o.kind === 'get') {
+            cache.get(b(o.key));
+            if (model.has(o.key)) hits++;
+            else if (maxBytes > 0) insert(o.key, stored.get(o.key) ?? 0, false);
+            continue;
+          }
+          cache.put(b(o.key), b('x'.repeat(o.size)));
+          const old = model.get(o.key);
+          if (old !== undefined) {
+            model.delete(o.key);
+            bytes -= 1 + old.size + 64;
+          }
+          insert(o.key, o.size, true);
+        }
+        expect(flushed.map((f) => f[0])).toEqual(written);
+        expect(cache.hits).toBe(hits);
+        expect(cache.cachedBytes).toBe(bytes);
+      }),
+    );
   });
 
   it('range and prefix scans merge dirty cache entries over the engine', () => {

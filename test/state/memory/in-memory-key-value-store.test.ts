@@ -36,6 +36,18 @@ describe('InMemoryKeyValueStore', () => {
     expect(keys(s.range(b('d'), b('c')))).toEqual([]);
   });
 
+  it('deleteRange removes the keys in [from, to); null from starts at the first key', () => {
+    const s = open();
+    for (const k of ['a', 'ab', 'b', 'c', '\xff']) s.put(b(k), b(k));
+    s.deleteRange(b('ab'), b('c'));
+    expect(keys(s.all())).toEqual(['a', 'c', '\xff']);
+    s.deleteRange(null, b('\xff'));
+    expect(keys(s.all())).toEqual(['\xff']);
+    expect(s.get(b('c'))).toBeUndefined();
+    s.put(b('c'), b('again'));
+    expect(keys(s.all())).toEqual(['c', '\xff']);
+  });
+
   it('prefixScan returns keys that start with the serialized prefix', () => {
     const s = open();
     for (const k of ['acct1|AAPL', 'acct1|NVDA', 'acct10|X', 'acct2|AAPL']) s.put(b(k), b('v'));

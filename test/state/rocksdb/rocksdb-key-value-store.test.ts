@@ -213,6 +213,25 @@ describe('RocksDbKeyValueStore', () => {
     expect(text(store.all())).toEqual(['a=restored', 'c=3', 'z=kept']);
   });
 
+  it('deleteRange removes [from, to) at once, flushed and pending alike, and persists it', () => {
+    const { store, context } = openStore();
+    for (const k of ['a', 'b', 'c', 'd']) store.put(b(k), b(k));
+    store.flush();
+    store.put(b('bb'), b('pending'));
+    store.put(b('e'), b('kept'));
+    store.deleteRange(b('b'), b('d'));
+    expect(text(store.all())).toEqual(['a=a', 'd=d', 'e=kept']);
+    expect(store.get(b('bb'))).toBeUndefined();
+    // The dropped pending write must not come back at the next flush.
+    store.flush();
+    store.deleteRange(null, b('b'));
+    store.deleteRange(b('z'), b('y'));
+    expect(text(store.all())).toEqual(['d=d', 'e=kept']);
+    store.close();
+    store.init(context);
+    expect(text(store.all())).toEqual(['d=d', 'e=kept']);
+  });
+
   it('approximateNumEntries counts flushed and pending entries', () => {
     const { store } = openStore();
     expect(store.approximateNumEntries()).toBe(0);
@@ -235,6 +254,7 @@ describe('RocksDbKeyValueStore', () => {
     expect(() => store.range(null, null)).toThrow(refused);
     expect(() => store.flush()).toThrow(refused);
     expect(() => store.restoreBatch([])).toThrow(refused);
+    expect(() => store.deleteRange(null, b('a'))).toThrow(refused);
     expect(() => store.approximateNumEntries()).toThrow(refused);
     expect(() => store.close()).not.toThrow();
   });
