@@ -81,7 +81,6 @@ const DeployConfigSchema = z
     healthCheckStartPeriodSeconds: z.number().int().min(0).max(300),
     /** The port every app serves GET /health on. */
     healthPort: z.number().int().min(1024).max(65535),
-    metricsNamespace: z.string().regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be a CloudWatch namespace'),
     partitions: z
       .object(Object.fromEntries(contractTopics.map((t) => [t, z.number().int().min(1).max(240)])) as Record<TopicName, z.ZodNumber>)
       .strict(),
@@ -150,7 +149,6 @@ export const defaultDeployConfig = {
   shutdownTimeoutSeconds: 60,
   healthCheckStartPeriodSeconds: 120,
   healthPort: 8080,
-  metricsNamespace: 'RiskStreams',
   partitions: defaultPartitions,
   services: {
     'killswitch-aggregator': streamsDefaults,

@@ -34,16 +34,11 @@ export function addNagSuppressions(stack: RiskStreamsStack): void {
       {
         id: 'AwsSolutions-ECS2',
         reason:
-          'The variables hold no secrets: broker endpoints, table names, ports, the metrics namespace and the risk thresholds. The one secret, the console token, is injected from Secrets Manager.',
+          'The variables hold no secrets: broker endpoints, table names, ports and the risk thresholds. The one secret, the console token, is injected from Secrets Manager.',
       },
       { id: 'AwsSolutions-IAM5', reason: ECR_TOKEN_REASON, appliesTo: ['Resource::*'] },
     ]);
     suppress(task.taskRole, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the RiskStreams namespace by the cloudwatch:namespace condition.',
-        appliesTo: ['Resource::*'],
-      },
       {
         id: 'AwsSolutions-IAM5',
         reason: "Querying the table's own global secondary index (account_id-index) needs the index ARN, which CDK grants as <table>/index/*; no other table is reachable.",

@@ -119,15 +119,6 @@ export class RiskStreamsStack extends Stack {
       for (const statement of this.kafka.accessStatements(spec)) task.taskRole.addToPolicy(statement);
       for (const t of spec.tables.write) this.tables.tables[t].grantWriteData(task.taskRole);
       for (const t of spec.tables.read) this.tables.tables[t].grantReadData(task.taskRole);
-      // PutMetricData cannot be scoped to a resource; the namespace condition keeps it to ours.
-      task.taskRole.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'PublishMetrics',
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': config.metricsNamespace } },
-        }),
-      );
       tasks.set(name, task);
 
       const securityGroup = new ec2.SecurityGroup(this, `${name}SecurityGroup`, { vpc, description: `risk-streams ${name} tasks` });

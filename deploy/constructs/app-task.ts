@@ -90,7 +90,6 @@ export class AppTask extends Construct {
         AWS_REGION: stack.region,
         STATE_DIR,
         HEALTH_PORT: String(healthPort),
-        METRICS_NAMESPACE: config.metricsNamespace,
         // The app must finish its last commit before ECS kills it; 10 s are left for the process to exit.
         SHUTDOWN_TIMEOUT_MS: String((config.shutdownTimeoutSeconds - 10) * 1000),
         ...riskEnvironment(config.risk),

@@ -178,9 +178,9 @@ describe('least privilege', () => {
     for (const id of [...spec.tables.write, ...spec.tables.read]) expect(env[tableEnvName(id)]).toBe(names[id]);
   });
 
-  it('publishes metrics only to the RiskStreams namespace', () => {
-    const statement = policiesOf('margin').statements.find((s) => s.Action === 'cloudwatch:PutMetricData');
-    expect(statement?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'RiskStreams' } });
+  it.each(serviceNames)('%s cannot publish CloudWatch metrics (Prometheus scrapes /metrics; scaling reads MSK\'s own lag)', (name) => {
+    expect(policiesOf(name).statements.some((s) => JSON.stringify(s.Action).includes('cloudwatch:'))).toBe(false);
+    expect(envOf(containerOf(name)).METRICS_NAMESPACE).toBeUndefined();
   });
 });
 
