@@ -9,7 +9,7 @@ import type { Clock } from '../../common/time.ts';
 import type { StreamsConfig } from '../config.ts';
 import type { Committer } from './committer.ts';
 import type { KafkaRecordCollector } from './kafka-record-collector.ts';
-import { partitionKey, type Fetcher, type GroupGeneration } from './ports.ts';
+import { partitionKey, type FetchedPartition, type Fetcher, type GroupGeneration } from './ports.ts';
 import type { TaskManager } from './task-manager.ts';
 
 export interface StreamThreadOptions {
@@ -121,6 +121,31 @@ export class StreamThread {
     this.#paused = true;
   }
 
+  /**
+   * Partitions the broker called out of range. Kafka Streams' default auto.offset.reset (earliest) applies only to
+   * an offset below the log start, looked up with ListOffsets (an error response's log start is -1). Any other
+   * offset is fetched again after a pause: under exactly-once, jumping back to the start would process records
+   * twice, and an offset above the end read here may only be above the last stable offset.
+   */
+  async #resetOutOfRange(resets: readonly FetchedPartition[]): Promise<void> {
+    const { fetcher, tasks, log } = this.#o;
+    const [starts, ends] = await Promise.all([fetcher.beginningOffsets(resets), fetcher.endOffsets(resets)]);
+    let retry = false;
+    for (const reset of resets) {
+      const key = partitionKey(reset.topic, reset.partition);
+      const start = starts.get(key);
+      const at = { topic: reset.topic, partition: reset.partition, offset: String(reset.fetchOffset), logStart: String(start), logEnd: String(ends.get(key)) };
+      if (start !== undefined && reset.fetchOffset < start) {
+        log.warn(at, 'offset out of range: resetting to the log start');
+        tasks.seek(reset.topic, reset.partition, start);
+      } else {
+        log.warn(at, 'offset out of range, yet not below the log start: fetching it again');
+        retry = true;
+      }
+    }
+    if (retry) await sleep(100);
+  }
+
   async #run(): Promise<void> {
     const { tasks, fetcher, collector, config, clock } = this.#o;
     try {
@@ -142,16 +167,7 @@ export class StreamThread {
         collector.shipIfDue(tasks.buffered === 0);
         const results = await fetching;
         const resets = tasks.addFetched(results);
-        if (resets.length > 0) {
-          // Kafka Streams' default auto.offset.reset: earliest, looked up with ListOffsets (an error response's
-          // log start offset is -1, not an offset).
-          const starts = await fetcher.beginningOffsets(resets);
-          for (const reset of resets) {
-            const to = starts.get(partitionKey(reset.topic, reset.partition));
-            this.#o.log.warn({ topic: reset.topic, partition: reset.partition, from: String(reset.fetchOffset), to: String(to) }, 'offset out of range, resetting to the log start');
-            if (to !== undefined) tasks.seek(reset.topic, reset.partition, to);
-          }
-        }
+        if (resets.length > 0) await this.#resetOutOfRange(resets);
         if ((clock.now() - this.#lastCommit >= config.commitIntervalMs || tasks.commitRequested) && this.#o.commitDeferred?.() !== true) await this.commit();
       }
     } catch (error) {

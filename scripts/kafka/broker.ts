@@ -145,6 +145,9 @@ function serverProperties(port: number, controllerPort: number, logDir: string, 
     // Crash tests leave transactions open; let the broker abort them soon after their timeout.
     'transaction.abort.timed.out.transaction.cleanup.interval.ms': 1000,
     'log.cleaner.backoff.ms': 1000,
+    // Keep every record: tests write records stamped in 1970 (timestamp 1000 + n), which time-based retention
+    // would delete at its next check (every 5 minutes) once a transaction marker rolls their segment.
+    'log.retention.ms': -1,
     ...extra,
   };
   return `${Object.entries(props)
