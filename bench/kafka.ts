@@ -3,9 +3,9 @@
 // filter + mapValues as a KafkaStreamsApp (at_least_once and exactly_once_v2), same input, same machine;
 // then a windowed count, the order router's global-table lookups, restoring a store from its changelog,
 // and kill propagation (command produced → first drop observed) under a steady order flow.
-// `node bench/kafka.ts [--records N] [--rate N] [--seconds N]` starts its own broker unless KAFKA_BROKERS is
-// set. The router and kill benchmarks use the contract's topic names (orders.v1, …): on a shared broker
-// they add records to those topics.
+// `node bench/kafka.ts [--records N] [--rate N] [--seconds N] [--kill-only | --no-kill] [--guarantee G]` starts
+// its own broker unless KAFKA_BROKERS is set. The router and kill benchmarks use the contract's topic names
+// (orders.v1, …): on a shared broker they add records to those topics.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -290,6 +290,9 @@ export interface LatencyFigures {
   readonly p50_ms: number;
   readonly p99_ms: number;
   readonly max_ms: number;
+  /** The first leg: from the command's send until the new state is readable on killswitch.state.v1. */
+  readonly state_p50_ms: number;
+  readonly state_p99_ms: number;
   /** Orders per second actually produced. */
   readonly rate: number;
 }
@@ -298,11 +301,12 @@ const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sor
 
 /**
  * The kill-switch aggregator and the order router live, orders at a steady `rate` a second over 16 symbols;
- * every half second an operator KILLs one symbol and, once a drop under it is seen, UNKILLs it. The latency
+ * every 200–400 ms an operator KILLs one symbol and, once a drop under it is seen, UNKILLs it. The latency
  * is from the KILL command's send to the first DROP of that symbol read from audit.v1 (read_committed),
- * measured on this process's clock.
+ * measured on this process's clock; the first leg, until the new state is readable on killswitch.state.v1, is
+ * reported apart. `commitIntervalMs` replaces the streams default for both apps.
  */
-export async function killPropagation(brokers: string[], guarantee: ProcessingGuarantee, rate: number, seconds: number): Promise<LatencyFigures> {
+export async function killPropagation(brokers: string[], guarantee: ProcessingGuarantee, rate: number, seconds: number, options: { commitIntervalMs?: number } = {}): Promise<LatencyFigures> {
   const connection = { brokers };
   await createContractTopics(connection, 3);
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-kill-'));
@@ -312,7 +316,7 @@ export async function killPropagation(brokers: string[], guarantee: ProcessingGu
     stateDir,
     processingGuarantee: guarantee,
     // The streams defaults: 30 s under at_least_once, 100 ms under exactly_once_v2.
-    commitIntervalMs: guarantee === 'exactly_once_v2' ? 100 : 30_000,
+    commitIntervalMs: options.commitIntervalMs ?? (guarantee === 'exactly_once_v2' ? 100 : 30_000),
     applicationIdPrefix: `bench-${Date.now()}-`,
     apps: [appNamed('killswitch-aggregator'), appNamed('order-router')],
     logger: consoleLogger('warn'),
@@ -320,8 +324,26 @@ export async function killPropagation(brokers: string[], guarantee: ProcessingGu
   });
   const factory = new PlatformaticKafkaFactory({ brokers, clientId: 'bench-kill' });
   const symbols = Array.from({ length: 16 }, (_, i) => `SYM${i}`);
-  // The kill being timed: its scope, when its command went out, and who waits for its first drop.
-  let current: { scope: string; sentAt: number; seen: (ms: number) => void } | null = null;
+  // The kill being timed: its scope and command id, when its command went out, when its state was readable,
+  // and who waits for its first drop.
+  interface TimedKill {
+    readonly scope: string;
+    readonly cmdId: string;
+    readonly sentAt: number;
+    stateMs?: number;
+    readonly seen: (ms: number) => void;
+  }
+  let current: TimedKill | null = null;
+  const states = new TopicFollower(
+    factory.fetcher('bench-states', IsolationLevel.READ_COMMITTED),
+    allPartitions(Topics.KILLSWITCH_STATE, 3),
+    (records) => {
+      const now = performance.now();
+      if (current === null || current.stateMs !== undefined) return;
+      for (const r of records) if (r.value?.toString().includes(current.cmdId)) current.stateMs = now - current.sentAt;
+    },
+    { tail: 0, maxWaitMs: 5 },
+  );
   const follower = new TopicFollower(
     factory.fetcher('bench-audit', IsolationLevel.READ_COMMITTED),
     allPartitions(Topics.AUDIT, 3),
@@ -341,7 +363,7 @@ export async function killPropagation(brokers: string[], guarantee: ProcessingGu
     },
     { tail: 0, maxWaitMs: 5 },
   );
-  await follower.start();
+  await Promise.all([follower.start(), states.start()]);
 
   const partitioner = new RecordPartitioner();
   const orders = factory.producer();
@@ -365,7 +387,9 @@ export async function killPropagation(brokers: string[], guarantee: ProcessingGu
         await orders.send(batch);
         produced += due;
       }
-      await sleep(5);
+      // Small sends every ~2 ms: coarser bursts would add their own gaps to the wait for the next order of the
+      // killed symbol, the one the router can drop.
+      await sleep(2);
     }
     return produced / ((performance.now() - started) / 1000);
   })();
@@ -376,6 +400,7 @@ export async function killPropagation(brokers: string[], guarantee: ProcessingGu
     return { topic: Topics.KILLSWITCH_COMMANDS, partition: partitioner.partition(Topics.KILLSWITCH_COMMANDS, key, 3), key, value: Buffer.from(JSON.stringify(cmd)), timestamp: ts, headers: {} };
   };
   const latencies: number[] = [];
+  const stateLatencies: number[] = [];
   let missed = 0;
   try {
     await sleep(2000); // the flow reaches its pace
@@ -384,30 +409,37 @@ export async function killPropagation(brokers: string[], guarantee: ProcessingGu
       const scope = `SYMBOL:${symbols[n % symbols.length]}`;
       const { promise, resolve } = Promise.withResolvers<number>();
       const kill = command(scope, 'KILL', n);
-      current = { scope, sentAt: performance.now(), seen: resolve };
+      const timed: TimedKill = { scope, cmdId: (JSON.parse(kill.value!.toString()) as KillCommand).cmd_id, sentAt: performance.now(), seen: resolve };
+      current = timed;
       await commands.send([kill]);
       const ms = await Promise.race([promise, sleep(10_000).then(() => -1)]);
       if (ms >= 0) latencies.push(ms);
       else missed++;
+      if (timed.stateMs !== undefined) stateLatencies.push(timed.stateMs);
       current = null;
       await commands.send([command(scope, 'UNKILL', n)]);
-      await sleep(500);
+      // A random gap: a fixed one keeps every kill at the same phase of the apps' commit cycle (the drop just
+      // seen means the router just committed), so the figures would show one point of the cycle, not its spread.
+      await sleep(200 + Math.random() * 200);
     }
   } finally {
     running = false;
     await feed.catch(() => {});
-    await Promise.all([orders.close(), commands.close(), follower.stop()]);
+    await Promise.all([orders.close(), commands.close(), follower.stop(), states.stop()]);
     await pipeline.close();
     rmSync(stateDir, { recursive: true, force: true });
   }
   if (missed > 0) console.error(`kill propagation, ${guarantee}: ${missed} kills saw no drop within 10 s`);
   latencies.sort((a, b) => a - b);
+  stateLatencies.sort((a, b) => a - b);
   return {
     name: `kill propagation, ${guarantee}`,
     samples: latencies.length,
     p50_ms: Math.round(percentile(latencies, 50)),
     p99_ms: Math.round(percentile(latencies, 99)),
     max_ms: Math.round(latencies[latencies.length - 1] ?? Number.NaN),
+    state_p50_ms: Math.round(percentile(stateLatencies, 50)),
+    state_p99_ms: Math.round(percentile(stateLatencies, 99)),
     rate: Math.round(await feed),
   };
 }
@@ -436,6 +468,15 @@ export async function runLiveBenchmarks(brokers: string[], count: number): Promi
   return rows;
 }
 
+/** The throughput table (client ceiling, filter+mapValues, windowed count, router) and the restore rate. */
+async function throughputAndRestore(brokers: string[], records: number | undefined): Promise<void> {
+  const rows = [...(await runKafkaBenchmarks({ brokers, records })), ...(await runLiveBenchmarks(brokers, records ?? 200_000))];
+  console.log(`${'benchmark'.padEnd(56)} ${'records/s'.padStart(10)}  ratio`);
+  for (const r of rows) console.log(`${r.name.padEnd(56)} ${r.records_per_s.toLocaleString('en-US').padStart(10)}  ${r.ratio_to_ceiling ?? ''}`);
+  const restore = await restoreRate(brokers, 200_000);
+  console.log(`${'restore from changelog (RocksDB, empty state dir)'.padEnd(56)} ${restore.records_per_s.toLocaleString('en-US').padStart(10)}  (${restore.records.toLocaleString('en-US')} records in ${restore.ms} ms)`);
+}
+
 if (import.meta.main) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(name);
@@ -444,20 +485,25 @@ if (import.meta.main) {
   const records = arg('--records');
   const rate = arg('--rate') ?? 10_000;
   const seconds = arg('--seconds') ?? 20;
+  const commitIntervalMs = arg('--commit-ms');
+  // --kill-only skips the throughput and restore runs, --no-kill the kill run; --guarantee picks one guarantee,
+  // --commit-ms replaces the apps' commit interval in the kill run.
+  const killOnly = process.argv.includes('--kill-only');
+  const noKill = process.argv.includes('--no-kill');
+  const only = process.argv.indexOf('--guarantee');
+  const guarantees = only > 0 ? [process.argv[only + 1] as ProcessingGuarantee] : (['at_least_once', 'exactly_once_v2'] as const);
   const external = process.env.KAFKA_BROKERS?.split(',');
   const broker = external === undefined ? await startBroker({ jvmOptions: fullSpeedJvm }) : null;
   const brokers = external ?? broker!.brokers;
   try {
-    const rows = [...(await runKafkaBenchmarks({ brokers, records })), ...(await runLiveBenchmarks(brokers, records ?? 200_000))];
-    console.log(`${'benchmark'.padEnd(56)} ${'records/s'.padStart(10)}  ratio`);
-    for (const r of rows) console.log(`${r.name.padEnd(56)} ${r.records_per_s.toLocaleString('en-US').padStart(10)}  ${r.ratio_to_ceiling ?? ''}`);
-    const restore = await restoreRate(brokers, 200_000);
-    console.log(`${'restore from changelog (RocksDB, empty state dir)'.padEnd(56)} ${restore.records_per_s.toLocaleString('en-US').padStart(10)}  (${restore.records.toLocaleString('en-US')} records in ${restore.ms} ms)`);
-    console.log(`\nkill propagation at ${rate.toLocaleString('en-US')} orders/s (command sent → first DROP read from audit.v1)`);
-    console.log(`${'guarantee'.padEnd(20)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'samples'.padStart(8)} ${'orders/s'.padStart(9)}`);
-    for (const guarantee of ['at_least_once', 'exactly_once_v2'] as const) {
-      const l = await killPropagation(brokers, guarantee, rate, seconds);
-      console.log(`${guarantee.padEnd(20)} ${String(l.p50_ms).padStart(8)} ${String(l.p99_ms).padStart(8)} ${String(l.max_ms).padStart(8)} ${String(l.samples).padStart(8)} ${l.rate.toLocaleString('en-US').padStart(9)}`);
+    if (!killOnly) await throughputAndRestore(brokers, records);
+    if (!noKill) {
+      console.log(`\nkill propagation at ${rate.toLocaleString('en-US')} orders/s (command sent → first DROP read from audit.v1)`);
+      console.log(`${'guarantee'.padEnd(20)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'samples'.padStart(8)} ${'orders/s'.padStart(9)}   state readable p50/p99 ms`);
+    }
+    for (const guarantee of noKill ? [] : guarantees) {
+      const l = await killPropagation(brokers, guarantee, rate, seconds, commitIntervalMs === undefined ? {} : { commitIntervalMs });
+      console.log(`${guarantee.padEnd(20)} ${String(l.p50_ms).padStart(8)} ${String(l.p99_ms).padStart(8)} ${String(l.max_ms).padStart(8)} ${String(l.samples).padStart(8)} ${l.rate.toLocaleString('en-US').padStart(9)}   ${l.state_p50_ms}/${l.state_p99_ms}`);
     }
   } finally {
     await broker?.stop();

@@ -80,6 +80,9 @@ class KillSwitchAggregator implements Processor<string, KillCommand, string, Kil
     this.#applied.put(command.cmd_id, command.ts);
     this.#states.put(command.scope, state);
     this.#ctx.forward({ key: command.scope, value: state, timestamp: record.timestamp, headers: record.headers });
+    // The router acts on the new state only once it is readable: under exactly_once_v2, once its transaction
+    // commits. Commands are rare, so commit right after this pass rather than at the next commit interval.
+    this.#ctx.commit();
   }
 }
 

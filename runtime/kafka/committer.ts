@@ -1,8 +1,10 @@
 // Commits for the two processing guarantees. Both follow Kafka Streams' order: 1. flush the stores (caches
 // forward, changelog records are produced) 2. get all output acknowledged 3. commit the consumed offsets,
-// alone (at_least_once) or in the same transaction as the output (exactly_once_v2).
+// alone (at_least_once) or in the same transaction as the output (exactly_once_v2). Like Kafka Streams (a task
+// commits only when it needs to), a commit sends only the offsets that moved since the last one, and a commit
+// with nothing to send costs no request: a short commit interval costs nothing while the input is quiet.
 
-import type { GroupGeneration, GroupMembership, OutgoingRecord, OutputProducer, PartitionOffset, TransactionalProducer } from './ports.ts';
+import { partitionKey, type GroupGeneration, type GroupMembership, type OutgoingRecord, type OutputProducer, type PartitionOffset, type TransactionalProducer } from './ports.ts';
 import type { KafkaRecordCollector } from './kafka-record-collector.ts';
 import type { TaskManager } from './task-manager.ts';
 
@@ -19,9 +21,30 @@ export interface Committer {
   close(): Promise<void>;
 }
 
+/** The offsets committed so far in this member's generation, per "topic:partition". */
+class CommittedOffsets {
+  #generation: GroupGeneration | null = null;
+  readonly #offsets = new Map<string, bigint>();
+
+  /** The offsets of `offsets` not committed yet; everything after a new generation (a rebalance). */
+  moved(offsets: readonly PartitionOffset[], generation: GroupGeneration): PartitionOffset[] {
+    const g = this.#generation;
+    if (g === null || g.generationId !== generation.generationId || g.memberId !== generation.memberId || g.groupId !== generation.groupId) {
+      this.#offsets.clear();
+      this.#generation = generation;
+    }
+    return offsets.filter((o) => this.#offsets.get(partitionKey(o.topic, o.partition)) !== o.offset);
+  }
+
+  committed(offsets: readonly PartitionOffset[]): void {
+    for (const o of offsets) this.#offsets.set(partitionKey(o.topic, o.partition), o.offset);
+  }
+}
+
 export class AtLeastOnceCommitter implements Committer {
   readonly #producer: OutputProducer;
   readonly #member: GroupMembership;
+  readonly #committed = new CommittedOffsets();
 
   constructor(producer: OutputProducer, member: GroupMembership) {
     this.#producer = producer;
@@ -38,8 +61,11 @@ export class AtLeastOnceCommitter implements Committer {
     // 2. every record produced so far, output and changelog, acknowledged by the brokers
     await collector.flush();
     // 3. only then the offsets: a crash before this point replays input, never loses it
-    await this.#member.commit(offsets, generation);
-    return offsets.length;
+    const moved = this.#committed.moved(offsets, generation);
+    if (moved.length === 0) return 0;
+    await this.#member.commit(moved, generation);
+    this.#committed.committed(moved);
+    return moved.length;
   }
 
   async abandon(collector: KafkaRecordCollector): Promise<void> {
@@ -56,6 +82,7 @@ export class AtLeastOnceCommitter implements Committer {
 
 export class ExactlyOnceCommitter implements Committer {
   readonly #producer: TransactionalProducer;
+  readonly #committed = new CommittedOffsets();
 
   constructor(producer: TransactionalProducer) {
     this.#producer = producer;
@@ -72,13 +99,15 @@ export class ExactlyOnceCommitter implements Committer {
     try {
       // 2. everything buffered goes into the open transaction (opened by the first batch)
       await collector.flush();
+      const moved = this.#committed.moved(offsets, generation);
       if (!this.#producer.inTransaction) {
-        if (offsets.length === 0) return 0;
+        if (moved.length === 0) return 0;
         await this.#producer.begin();
       }
       // 3. offsets join the transaction under the group generation (zombies are refused), then commit
-      await this.#producer.commit(offsets, generation);
-      return offsets.length;
+      await this.#producer.commit(moved, generation);
+      this.#committed.committed(moved);
+      return moved.length;
     } catch (error) {
       await this.abandon(collector);
       throw error;

@@ -1,6 +1,8 @@
 // Keeps the global stores of one instance filled from every partition of their topics: bootstrap() reads
 // to the end offsets seen at start (tasks process nothing before it returns), then a background loop
-// follows new records. Updates apply between the main loop's synchronous passes, never during one.
+// follows new records. Each batch applies as soon as its fetch returns: between two of the main loop's
+// synchronous passes, never during one, so the next pass sees it. The fetcher must be this loop's alone:
+// its long poll returns as soon as a record arrives, unless something else holds the fetcher's connection.
 
 import type { Logger } from '../../common/logger.ts';
 import type { GlobalStateManager } from '../global-state.ts';

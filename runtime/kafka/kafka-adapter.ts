@@ -1,17 +1,19 @@
 // The one module that imports @platformatic/kafka: it implements the ports of ports.ts on the client and
 // works around what the client lacks for a streams engine (see shared notes on the client): raw fetches
-// with our own read_committed filter, offset commits that never rejoin and retry under a newer generation,
-// a JoinGroup hook that lets the runtime commit before its partitions are revoked, offsets added to a
-// transaction one at a time, and a transactional producer recreated when fenced.
+// with our own read_committed filter on connections of their own, offset commits that never rejoin and retry
+// under a newer generation, a JoinGroup hook that lets the runtime commit before its partitions are revoked,
+// a transaction's offsets in one request, and a transactional producer recreated when fenced.
 
 import {
   Admin,
+  ConnectionPool,
   Consumer,
   FetchIsolationLevels,
   Producer,
   ProduceAcks,
   kGetApi,
   kGetConnection,
+  kOptions,
   type ClusterMetadata,
   type ConnectionOptions,
   type ExtendedGroupProtocolSubscription,
@@ -160,9 +162,16 @@ export class PlatformaticKafkaFactory implements KafkaClientFactory {
   }
 
   transactionalProducer(transactionalId: string, transactionTimeoutMs: number): TransactionalProducer {
+    const base = this.base('tx-producer');
+    // A transaction's first AddPartitionsToTxn (or AddOffsetsToTxn) is refused with CONCURRENT_TRANSACTIONS
+    // while the coordinator still writes the previous transaction's markers, a few milliseconds after each
+    // commit. Retried after the usual 50 ms, every commit would hold the next output that long; the Java
+    // producer retries this after 20 ms, here from 5 ms up.
+    const retryDelay = (client: unknown, operation: string, attempt: number) =>
+      operation === 'addPartitionsToTransaction' || operation === 'addOffsetsToTransaction' ? Math.min(5 * 2 ** (attempt - 1), 2000) : base.retryDelay(client, operation, attempt);
     // The client's `timeout` is also the transaction timeout sent in InitProducerId.
-    const create = () => new Producer({ ...this.base('tx-producer'), transactionalId, idempotent: true, acks: ProduceAcks.ALL, timeout: transactionTimeoutMs });
-    return new KafkaTransactionalProducer(create);
+    const create = () => new Producer({ ...base, retryDelay, transactionalId, idempotent: true, acks: ProduceAcks.ALL, timeout: transactionTimeoutMs });
+    return new KafkaTransactionalProducer(transactionalId, create);
   }
 }
 
@@ -248,10 +257,17 @@ class KafkaTopicAdmin implements TopicAdmin {
 class KafkaFetcher implements Fetcher {
   protected readonly consumer: Consumer;
   readonly #isolation: IsolationLevel;
+  /**
+   * Fetches travel on connections of their own, as the client's own consume streams do. A broker serves one
+   * request per connection at a time: a long poll sharing the connection would hold up the heartbeats, offset
+   * commits, metadata and offset lookups queued behind it, and a slow JoinGroup or commit would hold up a fetch.
+   */
+  readonly #fetchConnections: ConnectionPool;
 
   constructor(consumer: Consumer, isolation: IsolationLevel) {
     this.consumer = consumer;
     this.#isolation = isolation;
+    this.#fetchConnections = new ConnectionPool(consumer.clientId, { ...(consumer[kOptions] as object) });
     // An 'error' event without a listener would crash the process; the runtime sees failures through calls.
     consumer.on('error', () => {});
   }
@@ -299,6 +315,7 @@ class KafkaFetcher implements Fetcher {
     try {
       response = await this.consumer.fetch({
         node,
+        connectionPool: this.#fetchConnections,
         topics,
         maxWaitTime: options.maxWaitMs,
         minBytes: 1,
@@ -363,7 +380,7 @@ class KafkaFetcher implements Fetcher {
   }
 
   async close(): Promise<void> {
-    await this.consumer.close(true);
+    await Promise.all([this.consumer.close(true), this.#fetchConnections.close()]);
   }
 }
 
@@ -565,11 +582,13 @@ class KafkaOutputProducer implements OutputProducer {
 }
 
 class KafkaTransactionalProducer implements TransactionalProducer {
+  readonly #transactionalId: string;
   readonly #create: () => Producer;
   #producer: Producer;
   #transaction: Transaction | null = null;
 
-  constructor(create: () => Producer) {
+  constructor(transactionalId: string, create: () => Producer) {
+    this.#transactionalId = transactionalId;
     this.#create = create;
     this.#producer = create();
     this.#producer.on('error', () => {});
@@ -605,15 +624,7 @@ class KafkaTransactionalProducer implements TransactionalProducer {
     try {
       if (offsets.length > 0) {
         await tx.addConsumer({ groupId: generation.groupId } as unknown as Consumer);
-        // One at a time: concurrent addOffset calls are deduplicated by the client and all but one dropped.
-        for (const o of offsets) {
-          await tx.addOffset({
-            topic: o.topic,
-            partition: o.partition,
-            offset: o.offset - 1n, // the client commits message.offset + 1
-            metadata: { consumer: generation },
-          } as never);
-        }
+        await this.#commitOffsets(offsets, generation);
       }
       await tx.commit();
       this.#transaction = null;
@@ -623,6 +634,37 @@ class KafkaTransactionalProducer implements TransactionalProducer {
         throw new TaskMigratedError(`transactional offset commit refused for generation ${generation.generationId}`, { cause: error });
       }
       throw error;
+    }
+  }
+
+  /**
+   * Every partition's offset in one TxnOffsetCommit request, sent by hand: the client's addOffset sends one
+   * request per partition (a round trip each, on the commit's critical path) and drops concurrent ones.
+   */
+  async #commitOffsets(offsets: readonly PartitionOffset[], generation: GroupGeneration): Promise<void> {
+    const producer = this.#producer;
+    const topics = new Map<string, { name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: null }> }>();
+    for (const o of offsets) {
+      let t = topics.get(o.topic);
+      if (t === undefined) topics.set(o.topic, (t = { name: o.topic, partitions: [] }));
+      t.partitions.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: null });
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const metadata = await producer.metadata({ topics: [] });
+        const broker = metadata.brokers.get(generation.coordinatorId);
+        if (broker === undefined) throw new StreamsError('STREAMS_KAFKA_COORDINATOR', `group coordinator ${generation.coordinatorId} is not in the metadata`);
+        const connection = await new Promise<any>((resolve, reject) => producer[kGetConnection](broker, (e: Error | null, c?: unknown) => (e ? reject(e) : resolve(c))));
+        const api = await new Promise<any>((resolve, reject) => producer[kGetApi]('TxnOffsetCommit', (e: Error | null, a?: unknown) => (e ? reject(e) : resolve(a))));
+        await api.async(connection, this.#transactionalId, generation.groupId, producer.producerId, producer.producerEpoch, generation.generationId, generation.memberId, null, [...topics.values()]);
+        return;
+      } catch (error) {
+        // Fencing and a stale generation are for the caller; anything else (coordinator loading or moving,
+        // the previous transaction still completing) is retried briefly.
+        if (hasAny(error, MIGRATED) || isFencedError(error) || attempt >= 10) throw error;
+        producer.clearMetadata();
+        await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 500)));
+      }
     }
   }
 

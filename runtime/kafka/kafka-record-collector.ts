@@ -3,7 +3,8 @@
 // everything buffered so far is acknowledged. The client has no linger of its own inside transactions, so this
 // buffer is what batches the output: a batch leaves when full, when the loop is about to wait for input, or
 // when its oldest record has waited `lingerMs` — never only at the next commit, which under at_least_once
-// can be 30 s away (a kill command would wait that long).
+// can be 30 s away (a kill command would wait that long). Records that piled up behind a send leave as soon as
+// it is acknowledged unless a backlog is being processed: lingering only pays while there is more to batch.
 
 import { StreamsError } from '../../common/errors.ts';
 import type { ProducedRecord } from '../../common/record.ts';
@@ -23,6 +24,8 @@ export class KafkaRecordCollector implements RecordCollector {
   #oldest = 0;
   /** Batches handed over and not yet acknowledged. */
   #sending = 0;
+  /** What the loop said at the end of its last pass: it is about to wait for input (no backlog). */
+  #idle = false;
 
   constructor(partitionCounts: Map<string, number>, deliver: (records: readonly OutgoingRecord[]) => Promise<void>, batchSize = 5000, lingerMs = 5) {
     this.#partitionCounts = partitionCounts;
@@ -40,10 +43,16 @@ export class KafkaRecordCollector implements RecordCollector {
   /**
    * Between processing passes: ships what is buffered if the loop is about to wait for input (`idle`) or the
    * oldest record has lingered long enough. While a send is in flight the buffer keeps filling instead: sends
-   * go one at a time anyway, and the next one carries more.
+   * go one at a time anyway, and the next one carries more — it leaves when that send is acknowledged, by the
+   * same rule, without waiting for the loop's next pass (which may be a long fetch away).
    */
   shipIfDue(idle: boolean): void {
-    if (this.#buffer.length > 0 && this.#sending === 0 && (idle || performance.now() - this.#oldest >= this.#lingerMs)) this.#ship();
+    this.#idle = idle;
+    if (this.#sending === 0 && this.#due()) this.#ship();
+  }
+
+  #due(): boolean {
+    return this.#buffer.length > 0 && (this.#idle || performance.now() - this.#oldest >= this.#lingerMs);
   }
 
   partitionsFor(topic: string): number {
@@ -67,7 +76,11 @@ export class KafkaRecordCollector implements RecordCollector {
   /** Ships what is buffered and waits for every send so far; throws the first send failure. */
   async flush(): Promise<void> {
     this.#ship();
-    await this.#inFlight;
+    // A send acknowledged meanwhile may have shipped more behind it: wait until nothing is left in flight.
+    for (let last = this.#inFlight; ; last = this.#inFlight) {
+      await last;
+      if (last === this.#inFlight) break;
+    }
     if (this.#failure !== null) throw this.#failure;
   }
 
@@ -96,6 +109,7 @@ export class KafkaRecordCollector implements RecordCollector {
       } finally {
         this.#sending--;
       }
+      if (this.#sending === 0 && this.#failure === null && this.#due()) this.#ship();
     });
   }
 }
