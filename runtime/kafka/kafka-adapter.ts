@@ -85,6 +85,9 @@ function errorIds(error: unknown, into = new Set<string>()): Set<string> {
   return into;
 }
 
+/** Offset fetches worth repeating: a transaction still committing offsets, a coordinator loading or moving. */
+const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']);
+const RETRY_COMMITTED = new Set(['UNSTABLE_OFFSET_COMMIT', 'COORDINATOR_LOAD_IN_PROGRESS', ...COORDINATOR_MOVED]);
 const hasAny = (error: unknown, ids: ReadonlySet<string>) => [...errorIds(error)].some((id) => ids.has(id));
 
 export function isFencedError(error: unknown): boolean {
@@ -477,12 +480,36 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
       if (list === undefined) byTopic.set(p.topic, (list = []));
       list.push(p.partition);
     }
-    const committed = await this.consumer.listCommittedOffsets({ topics: [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps })) });
-    for (const p of partitions) {
-      const offset = committed.get(p.topic)?.[p.partition];
-      if (offset !== undefined && offset >= 0n) out.set(partitionKey(p.topic, p.partition), offset);
+    // Sent by hand with require_stable: the client's listCommittedOffsets does not set it, so right after a hand-over
+    // it could return an offset older than the one the previous owner's transaction is still committing, and the
+    // records between would be processed twice. With it, the broker answers UNSTABLE_OFFSET_COMMIT until that
+    // transaction completes, and we ask again.
+    const consumer = this.consumer;
+    const topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const coordinator = await consumer.findGroupCoordinator();
+        const metadata = await consumer.metadata({ topics: [] });
+        const broker = metadata.brokers.get(coordinator);
+        if (broker === undefined) throw new StreamsError('STREAMS_KAFKA_COORDINATOR', `coordinator ${coordinator} is not in the metadata`);
+        const connection = await new Promise<any>((resolve, reject) => consumer[kGetConnection](broker, (e: Error | null, c?: unknown) => (e ? reject(e) : resolve(c))));
+        const api = await new Promise<any>((resolve, reject) => consumer[kGetApi]('OffsetFetch', (e: Error | null, a?: unknown) => (e ? reject(e) : resolve(a))));
+        if (api.version < 8) throw new StreamsError('STREAMS_KAFKA_VERSION', `the broker offers OffsetFetch v${api.version}; Kafka 3.0 or newer (v8) is needed`);
+        const response = await api.async(connection, [{ groupId: consumer.groupId, memberId: null, memberEpoch: -1, topics }], true);
+        for (const group of response.groups) {
+          for (const topic of group.topics) {
+            for (const p of topic.partitions) {
+              if (p.committedOffset >= 0n) out.set(partitionKey(topic.name, p.partitionIndex), p.committedOffset);
+            }
+          }
+        }
+        return out;
+      } catch (error) {
+        if (attempt >= 100 || !hasAny(error, RETRY_COMMITTED)) throw error;
+        if (hasAny(error, COORDINATOR_MOVED)) consumer.clearMetadata();
+        await new Promise((r) => setTimeout(r, Math.min(10 * (attempt + 1), 200)));
+      }
     }
-    return out;
   }
 
   override async close(): Promise<void> {
