@@ -439,6 +439,18 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
     return { groupId: c.groupId, generationId: c.generationId, memberId: c.memberId ?? '', coordinatorId: c.coordinatorId ?? -1 };
   }
 
+  /** A connection to the group coordinator and the client's encoder for one API, for requests sent by hand. */
+  async #coordinatorApi(name: 'OffsetCommit' | 'OffsetFetch'): Promise<{ connection: any; api: any }> {
+    const consumer = this.consumer;
+    const coordinator = await consumer.findGroupCoordinator();
+    const metadata = await consumer.metadata({ topics: [] });
+    const broker = metadata.brokers.get(coordinator);
+    if (broker === undefined) throw new StreamsError('STREAMS_KAFKA_COORDINATOR', `coordinator ${coordinator} is not in the metadata`);
+    const connection = await new Promise<any>((resolve, reject) => consumer[kGetConnection](broker, (e: Error | null, c?: unknown) => (e ? reject(e) : resolve(c))));
+    const api = await new Promise<any>((resolve, reject) => consumer[kGetApi](name, (e: Error | null, a?: unknown) => (e ? reject(e) : resolve(a))));
+    return { connection, api };
+  }
+
   async commit(offsets: readonly PartitionOffset[], generation: GroupGeneration): Promise<void> {
     if (offsets.length === 0) return;
     const consumer = this.consumer;
@@ -452,12 +464,7 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
     // would commit partitions this member may no longer own.
     for (let attempt = 0; ; attempt++) {
       try {
-        const coordinator = await consumer.findGroupCoordinator();
-        const metadata = await consumer.metadata({ topics: [] });
-        const broker = metadata.brokers.get(coordinator);
-        if (broker === undefined) throw new StreamsError('STREAMS_KAFKA_COORDINATOR', `coordinator ${coordinator} is not in the metadata`);
-        const connection = await new Promise<any>((resolve, reject) => consumer[kGetConnection](broker, (e: Error | null, c?: unknown) => (e ? reject(e) : resolve(c))));
-        const api = await new Promise<any>((resolve, reject) => consumer[kGetApi]('OffsetCommit', (e: Error | null, a?: unknown) => (e ? reject(e) : resolve(a))));
+        const { connection, api } = await this.#coordinatorApi('OffsetCommit');
         await api.async(connection, generation.groupId, generation.generationId, generation.memberId, consumer.groupInstanceId, [...topics.values()]);
         return;
       } catch (error) {
@@ -488,12 +495,7 @@ class KafkaGroupMember extends KafkaFetcher implements GroupMembership {
     const topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
     for (let attempt = 0; ; attempt++) {
       try {
-        const coordinator = await consumer.findGroupCoordinator();
-        const metadata = await consumer.metadata({ topics: [] });
-        const broker = metadata.brokers.get(coordinator);
-        if (broker === undefined) throw new StreamsError('STREAMS_KAFKA_COORDINATOR', `coordinator ${coordinator} is not in the metadata`);
-        const connection = await new Promise<any>((resolve, reject) => consumer[kGetConnection](broker, (e: Error | null, c?: unknown) => (e ? reject(e) : resolve(c))));
-        const api = await new Promise<any>((resolve, reject) => consumer[kGetApi]('OffsetFetch', (e: Error | null, a?: unknown) => (e ? reject(e) : resolve(a))));
+        const { connection, api } = await this.#coordinatorApi('OffsetFetch');
         if (api.version < 8) throw new StreamsError('STREAMS_KAFKA_VERSION', `the broker offers OffsetFetch v${api.version}; Kafka 3.0 or newer (v8) is needed`);
         const response = await api.async(connection, [{ groupId: consumer.groupId, memberId: null, memberEpoch: -1, topics }], true);
         for (const group of response.groups) {
