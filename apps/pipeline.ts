@@ -128,7 +128,7 @@ export function producedRecords(pipeline: Pipeline): Map<string, FileRecord[]> {
 }
 
 /** Record files hold JSON objects; anything else (a dead-lettered raw value) is kept as its text. */
-function asRecordValue(bytes: Buffer): unknown {
+export function asRecordValue(bytes: Buffer): unknown {
   const text = bytes.toString('utf8');
   try {
     const parsed: unknown = JSON.parse(text);

@@ -14,6 +14,7 @@ import { RecordPartitioner } from '../../runtime/record-partitioner.ts';
 import type { FileRecord } from '../../runtime/replay/record-files.ts';
 import type { StoreType } from '../../topology/options.ts';
 import type { RiskConfig } from '../config.ts';
+import { asRecordValue } from '../pipeline.ts';
 import { apps as allApps, type AppDefinition } from '../registry.ts';
 import { topicConfigs, Topics } from '../schemas/topics.ts';
 import { appStreamsConfig } from '../streams-config.ts';
@@ -271,7 +272,7 @@ export class KafkaPipeline {
     return records.map((r) => ({
       timestamp: r.timestamp,
       key: r.key?.toString('utf8') ?? null,
-      value: r.value === null ? null : decodeValue(r.value),
+      value: r.value === null ? null : asRecordValue(r.value),
       ...(Object.keys(r.headers).length === 0 ? {} : { headers: r.headers }),
     }));
   }
@@ -309,18 +310,6 @@ export class KafkaPipeline {
     await Promise.all([this.#producer.close(), this.#fetcher.close(), ...this.#watched.map((w) => w.observer.close())].map((p) => p.catch(() => {})));
     return results.every(Boolean);
   }
-}
-
-/** Record files hold JSON objects; anything else (a dead-lettered raw value) is kept as its text. */
-function decodeValue(bytes: Buffer): unknown {
-  const text = bytes.toString('utf8');
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed;
-  } catch {
-    // not JSON: kept as text below
-  }
-  return { raw: text };
 }
 
 /** Key and value as one string; JSON.stringify keeps property order, which both sides take from the same code. */

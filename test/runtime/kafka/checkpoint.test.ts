@@ -66,7 +66,17 @@ function setUp() {
     dirs.push(dir);
     return dir;
   };
-  return { topics, applicationId, instance, send, countsReach, stateDir };
+  /** Creates the topics, then runs a first instance on a fresh state directory until every key counted `perKey`. */
+  const firstRun = async (perKey: number, guarantee: ProcessingGuarantee = 'at_least_once') => {
+    await createTopics({ name: topics.input, partitions: 2 }, { name: topics.counts, partitions: 2 });
+    const mine = stateDir();
+    const first = instance(mine, guarantee);
+    await first.app.start();
+    await send(0, perKey * KEYS);
+    await countsReach(perKey);
+    return { mine, first };
+  };
+  return { topics, applicationId, instance, send, countsReach, stateDir, firstRun };
 }
 
 const storeValues = (app: KafkaStreamsApp) => Object.fromEntries(app.store<string, number>('per-key').all().map((kv) => [kv.key, kv.value]));
@@ -74,13 +84,7 @@ const storeValues = (app: KafkaStreamsApp) => Object.fromEntries(app.store<strin
 describe('local checkpoints', () => {
   it('a clean restart restores only the changelog tail written since its checkpoint', async () => {
     const t = setUp();
-    await createTopics({ name: t.topics.input, partitions: 2 }, { name: t.topics.counts, partitions: 2 });
-    const mine = t.stateDir();
-
-    const first = t.instance(mine);
-    await first.app.start();
-    await t.send(0, 10 * KEYS);
-    await t.countsReach(10);
+    const { mine, first } = await t.firstRun(10);
     // at_least_once writes them at each commit, not only at close.
     await eventually(() => (['0_0', '0_1'].every((task) => existsSync(join(mine, t.applicationId, task, '.checkpoint'))) ? true : undefined), 10_000, 'checkpoints while running');
     expect(await first.app.close()).toBe(true);
@@ -108,12 +112,7 @@ describe('local checkpoints', () => {
 
   it('a wiped state directory restores the whole changelog, with the same results', async () => {
     const t = setUp();
-    await createTopics({ name: t.topics.input, partitions: 2 }, { name: t.topics.counts, partitions: 2 });
-    const mine = t.stateDir();
-    const first = t.instance(mine);
-    await first.app.start();
-    await t.send(0, 10 * KEYS);
-    await t.countsReach(10);
+    const { mine, first } = await t.firstRun(10);
     const before = storeValues(first.app);
     expect(await first.app.close()).toBe(true);
 
@@ -131,12 +130,7 @@ describe('local checkpoints', () => {
 
   it('a checkpoint past the changelog end (the changelog was recreated) is ignored: full restore', async () => {
     const t = setUp();
-    await createTopics({ name: t.topics.input, partitions: 2 }, { name: t.topics.counts, partitions: 2 });
-    const mine = t.stateDir();
-    const first = t.instance(mine);
-    await first.app.start();
-    await t.send(0, 4 * KEYS);
-    await t.countsReach(4);
+    const { mine, first } = await t.firstRun(4);
     await first.app.close();
     const file = join(mine, t.applicationId, '0_0', '.checkpoint');
     const checkpoint = JSON.parse(readFileSync(file, 'utf8')) as { stores: Record<string, { offset: string }> };
@@ -154,13 +148,8 @@ describe('local checkpoints', () => {
 
   it('exactly_once_v2 keeps no checkpoint while running (a crash leaves none) and writes one at a clean close', async () => {
     const t = setUp();
-    await createTopics({ name: t.topics.input, partitions: 2 }, { name: t.topics.counts, partitions: 2 });
-    const mine = t.stateDir();
+    const { mine, first } = await t.firstRun(3, 'exactly_once_v2');
     const files = ['0_0', '0_1'].map((task) => join(mine, t.applicationId, task, '.checkpoint'));
-    const first = t.instance(mine, 'exactly_once_v2');
-    await first.app.start();
-    await t.send(0, 3 * KEYS);
-    await t.countsReach(3);
     expect(files.map(existsSync)).toEqual([false, false]);
     await first.app.close();
     expect(files.map(existsSync)).toEqual([true, true]);
